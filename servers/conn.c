@@ -1,0 +1,638 @@
+/* conn — see conn.h. */
+#include "conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "faults.h"
+
+static void conn_drive(struct conn *c);
+
+/* ---- bookkeeping -------------------------------------------------- */
+
+static void link_conn(struct server *srv, struct conn *c)
+{
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->n_conns++;
+}
+
+static void unlink_conn(struct server *srv, struct conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv->n_conns--;
+}
+
+static void set_events(struct conn *c, uint32_t ev)
+{
+	if (c->state == CS_CLOSED || ev == c->want_events)
+		return;
+	c->want_events = ev;
+	loop_mod(&c->srv->loop, c->fd, ev, &c->h);
+}
+
+static void format_peer(int fd, char *buf, size_t cap)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+			inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+			port = ntohs(a->sin_port);
+			snprintf(buf, cap, "%s:%d", host, port);
+			return;
+		}
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		port = ntohs(a->sin6_port);
+	}
+	snprintf(buf, cap, "[%s]:%d", host, port);
+}
+
+/* ---- raw input and ClientHello capture ---------------------------- */
+
+static void capture_hello(struct conn *c, const uint8_t *p, size_t n)
+{
+	if (!c->hello_raw || c->ev.hello_state != 0)
+		return;
+	size_t room = HELLO_CAPTURE_MAX - c->hello_len;
+	size_t k = n < room ? n : room;
+	memcpy(c->hello_raw + c->hello_len, p, k);
+	c->hello_len += k;
+	int rc = sniff_client_hello(c->hello_raw, c->hello_len, &c->ev.hello);
+	if (rc == SNIFF_NEED_MORE && c->hello_len < HELLO_CAPTURE_MAX)
+		return;
+	if (rc == SNIFF_NEED_MORE)
+		c->ev.hello.error = "ClientHello larger than the capture limit";
+	c->ev.hello_state = rc > 0 ? 1 : -1;
+	c->ev.hello_error = rc > 0 ? NULL : c->ev.hello.error;
+	free(c->hello_raw);
+	c->hello_raw = NULL;
+}
+
+/* Start decoding a ClientHello from the next unconsumed byte. */
+static void begin_capture(struct conn *c)
+{
+	free(c->hello_raw);
+	c->hello_raw = malloc(HELLO_CAPTURE_MAX);
+	c->hello_len = 0;
+	c->ev.hello_state = 0;
+	if (c->hello_raw && c->in_len > c->in_off)
+		capture_hello(c, c->in + c->in_off, c->in_len - c->in_off);
+}
+
+/* Read from the socket into the staging buffer when it is empty.
+ * Returns bytes available, 0 on EOF, -1 on error, CONN_AGAIN. */
+static ssize_t fill(struct conn *c)
+{
+	if (c->in_off < c->in_len)
+		return (ssize_t)(c->in_len - c->in_off);
+	if (c->peer_eof)
+		return 0;
+	ssize_t n;
+	do
+		n = read(c->fd, c->in, sizeof(c->in));
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		c->in_off = 0;
+		c->in_len = (size_t)n;
+		c->ev.bytes_in += (uint64_t)n;
+		capture_hello(c, c->in, (size_t)n);
+		return n;
+	}
+	if (n == 0) {
+		c->peer_eof = 1;
+		return 0;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return CONN_AGAIN;
+	if (errno == ECONNRESET)
+		c->peer_reset = 1;
+	return -1;
+}
+
+size_t conn_pending_raw(const struct conn *c)
+{
+	return c->in_len - c->in_off;
+}
+
+const uint8_t *conn_raw(const struct conn *c, size_t *n)
+{
+	*n = c->in_len - c->in_off;
+	return c->in + c->in_off;
+}
+
+/* ---- wolfSSL I/O callbacks ---------------------------------------- */
+
+static void note_record(struct conn *c)
+{
+	if (c->rt.type == REC_APPLICATION_DATA && c->handshake_done) {
+		if (c->ev.app_records < APP_RECORDS_LOGGED)
+			c->ev.app_record_sizes[c->ev.app_records] = c->rt.length;
+		c->ev.app_records++;
+	}
+}
+
+int conn_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+	struct conn *c = ctx;
+	(void)ssl;
+	ssize_t avail = fill(c);
+	if (avail == CONN_AGAIN)
+		return WOLFSSL_CBIO_ERR_WANT_READ;
+	if (avail == 0)
+		return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+	if (avail < 0)
+		return c->peer_reset ? WOLFSSL_CBIO_ERR_CONN_RST : WOLFSSL_CBIO_ERR_GENERAL;
+	/* Hand over at most one record at a time: the front-end can then tell
+	 * which record a request came from (1/n-1 split, seed 001 sc. 6). */
+	size_t k = rec_track_span(&c->rt, (size_t)avail < (size_t)sz ? (size_t)avail : (size_t)sz);
+	memcpy(buf, c->in + c->in_off, k);
+	if (rec_track_advance(&c->rt, c->in + c->in_off, k) == 1)
+		note_record(c);
+	c->in_off += k;
+	return (int)k;
+}
+
+int conn_io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+	struct conn *c = ctx;
+	(void)ssl;
+	ssize_t n;
+	do
+		n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0) {
+		c->ev.bytes_out += (uint64_t)n;
+		return (int)n;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return WOLFSSL_CBIO_ERR_WANT_WRITE;
+	if (errno == ECONNRESET || errno == EPIPE) {
+		c->peer_reset = 1;
+		return WOLFSSL_CBIO_ERR_CONN_RST;
+	}
+	return WOLFSSL_CBIO_ERR_GENERAL;
+}
+
+/* ---- closing ------------------------------------------------------ */
+
+static void record_alerts(struct conn *c)
+{
+	WOLFSSL_ALERT_HISTORY h;
+	if (!c->ssl || wolfSSL_get_alert_history(c->ssl, &h) != WOLFSSL_SUCCESS)
+		return;
+	if (h.last_rx.code >= 0) {
+		c->ev.alert_received.code = h.last_rx.code;
+		c->ev.alert_received.level = h.last_rx.level;
+	}
+	if (h.last_tx.code >= 0) {
+		c->ev.alert_sent.code = h.last_tx.code;
+		c->ev.alert_sent.level = h.last_tx.level;
+	}
+}
+
+static void finish(struct conn *c, const char *closed_by)
+{
+	if (c->state == CS_CLOSED)
+		return;
+	if (c->lis->ops->on_close)
+		c->lis->ops->on_close(c);
+	record_alerts(c);
+	if (!c->ev.closed_by)
+		c->ev.closed_by = closed_by;
+	c->ev.end_ms = loop_now_ms();
+	events_write(&c->ev);
+	loop_del(&c->srv->loop, c->fd);
+	c->state = CS_CLOSED;
+}
+
+void conn_close(struct conn *c, const char *closed_by, const char *error_fmt, ...)
+{
+	if (c->state == CS_CLOSED)
+		return;
+	if (error_fmt) {
+		char msg[256];
+		va_list ap;
+		va_start(ap, error_fmt);
+		vsnprintf(msg, sizeof(msg), error_fmt, ap);
+		va_end(ap);
+		event_set_error(&c->ev, "%s", msg);
+	}
+	if (c->ssl && c->handshake_done && !c->peer_eof && !c->peer_reset &&
+	    !strcmp(closed_by, "server"))
+		wolfSSL_shutdown(c->ssl); /* best effort close_notify */
+	finish(c, closed_by);
+	close(c->fd);
+	c->fd = -1;
+}
+
+void conn_reset(struct conn *c, const char *error_fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, error_fmt);
+	vsnprintf(msg, sizeof(msg), error_fmt, ap);
+	va_end(ap);
+	event_set_error(&c->ev, "%s", msg);
+	/* SO_LINGER 0 makes close() send RST instead of FIN. */
+	struct linger lg = {1, 0};
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	c->ev.closed_by = "server";
+	finish(c, "server");
+	close(c->fd);
+	c->fd = -1;
+}
+
+static void conn_free(struct conn *c)
+{
+	unlink_conn(c->srv, c);
+	if (c->ssl)
+		wolfSSL_free(c->ssl);
+	free(c->hello_raw);
+	free(c->out);
+	free(c);
+}
+
+void conn_close_all(struct server *srv, const char *why)
+{
+	while (srv->conns) {
+		struct conn *c = srv->conns;
+		conn_close(c, "server", "%s", why);
+		conn_free(c);
+	}
+}
+
+void conn_sweep(void *arg, int64_t now_ms)
+{
+	struct server *srv = arg;
+	for (struct conn *c = srv->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->deadline_ms && now_ms >= c->deadline_ms) {
+			int in_handshake = c->state == CS_RAW_HELLO || c->state == CS_HANDSHAKE;
+			conn_close(c, "server", "%s timeout after %d ms",
+				   in_handshake ? "handshake" : "idle",
+				   in_handshake ? HANDSHAKE_TIMEOUT_MS : IDLE_TIMEOUT_MS);
+			conn_free(c);
+		}
+	}
+}
+
+/* ---- application I/O ---------------------------------------------- */
+
+static void touch(struct conn *c)
+{
+	if (c->state == CS_APP || c->state == CS_PLAIN)
+		c->deadline_ms = loop_now_ms() + IDLE_TIMEOUT_MS;
+}
+
+ssize_t conn_read(struct conn *c, void *buf, size_t n)
+{
+	if (c->state == CS_CLOSED)
+		return -1;
+	if (c->ssl && c->state == CS_APP) {
+		int r = wolfSSL_read(c->ssl, buf, (int)n);
+		if (r > 0) {
+			touch(c);
+			return r;
+		}
+		int err = wolfSSL_get_error(c->ssl, r);
+		if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE)
+			return CONN_AGAIN;
+		if (err == WOLFSSL_ERROR_ZERO_RETURN || c->peer_eof)
+			return 0;
+		char msg[80];
+		wolfSSL_ERR_error_string_n((unsigned long)err, msg, sizeof(msg));
+		event_set_error(&c->ev, "read: %s", msg);
+		return -1;
+	}
+	ssize_t avail = fill(c);
+	if (avail <= 0)
+		return avail;
+	size_t k = (size_t)avail < n ? (size_t)avail : n;
+	memcpy(buf, c->in + c->in_off, k);
+	c->in_off += k;
+	touch(c);
+	return (ssize_t)k;
+}
+
+/* Push pending output. 0: all sent, 1: more pending, -1: error. */
+static int flush(struct conn *c)
+{
+	while (c->out_off < c->out_len) {
+		size_t left = c->out_len - c->out_off;
+		ssize_t n;
+		if (c->ssl && c->state == CS_APP) {
+			/* A write that said WANT_WRITE must be retried with the same size. */
+			int sz = c->tls_write_pending ? c->tls_write_pending
+						      : (int)(left > 16384 ? 16384 : left);
+			int r = wolfSSL_write(c->ssl, c->out + c->out_off, sz);
+			if (r <= 0) {
+				int err = wolfSSL_get_error(c->ssl, r);
+				if (err == WOLFSSL_ERROR_WANT_WRITE || err == WOLFSSL_ERROR_WANT_READ) {
+					c->tls_write_pending = sz;
+					return 1;
+				}
+				return -1;
+			}
+			c->tls_write_pending = 0;
+			n = r;
+		} else {
+			n = send(c->fd, c->out + c->out_off, left, MSG_NOSIGNAL);
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				return 1;
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return -1;
+			c->ev.bytes_out += (uint64_t)n;
+		}
+		c->out_off += (size_t)n;
+	}
+	c->out_off = c->out_len = 0;
+	return 0;
+}
+
+static int flush_and_watch(struct conn *c)
+{
+	int r = flush(c);
+	if (r < 0) {
+		conn_close(c, c->peer_reset ? "client" : "server", "write failed");
+		return -1;
+	}
+	touch(c);
+	if (r == 0 && c->close_after_flush) {
+		conn_close(c, "server", NULL);
+		return -1;
+	}
+	set_events(c, EPOLLIN | (r ? EPOLLOUT : 0));
+	return 0;
+}
+
+int conn_write(struct conn *c, const void *buf, size_t n)
+{
+	if (c->state == CS_CLOSED)
+		return -1;
+	if (c->out_len + n > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		while (cap < c->out_len + n)
+			cap *= 2;
+		uint8_t *p = realloc(c->out, cap);
+		if (!p) {
+			conn_close(c, "server", "out of memory");
+			return -1;
+		}
+		c->out = p;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, buf, n);
+	c->out_len += n;
+	return flush_and_watch(c);
+}
+
+int conn_printf(struct conn *c, const char *fmt, ...)
+{
+	char tmp[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		n = (int)sizeof(tmp) - 1;
+	return conn_write(c, tmp, (size_t)n);
+}
+
+void conn_close_when_flushed(struct conn *c)
+{
+	c->close_after_flush = 1;
+	if (c->out_len == c->out_off)
+		conn_close(c, "server", NULL);
+}
+
+/* ---- TLS handshake ------------------------------------------------ */
+
+static void record_peer_cert(struct conn *c)
+{
+	WOLFSSL_X509 *x = wolfSSL_get_peer_certificate(c->ssl);
+	if (!x)
+		return;
+	char *sub = wolfSSL_X509_NAME_oneline(wolfSSL_X509_get_subject_name(x), NULL, 0);
+	char *iss = wolfSSL_X509_NAME_oneline(wolfSSL_X509_get_issuer_name(x), NULL, 0);
+	if (sub)
+		snprintf(c->ev.client_subject, sizeof(c->ev.client_subject), "%s", sub);
+	if (iss)
+		snprintf(c->ev.client_issuer, sizeof(c->ev.client_issuer), "%s", iss);
+	XFREE(sub, NULL, DYNAMIC_TYPE_OPENSSL);
+	XFREE(iss, NULL, DYNAMIC_TYPE_OPENSSL);
+	wolfSSL_X509_free(x);
+}
+
+static void handshake_ok(struct conn *c)
+{
+	c->handshake_done = 1;
+	c->state = CS_APP;
+	c->ev.handshake = "ok";
+	snprintf(c->ev.version, sizeof(c->ev.version), "%s", wolfSSL_get_version(c->ssl));
+	snprintf(c->ev.cipher, sizeof(c->ev.cipher), "%s", wolfSSL_get_cipher_name(c->ssl));
+	c->ev.resumed = wolfSSL_session_reused(c->ssl);
+	if (c->lis->s->client_auth != CAUTH_NONE) {
+		record_peer_cert(c);
+		c->ev.client_cert_verified = c->ev.client_subject[0] != '\0';
+	}
+	c->deadline_ms = loop_now_ms() + IDLE_TIMEOUT_MS;
+	set_events(c, EPOLLIN);
+	if (c->lis->ops->on_tls_ready)
+		c->lis->ops->on_tls_ready(c);
+}
+
+static void handshake_step(struct conn *c)
+{
+	int r = wolfSSL_accept(c->ssl);
+	if (r == WOLFSSL_SUCCESS) {
+		handshake_ok(c);
+		return;
+	}
+	int err = wolfSSL_get_error(c->ssl, r);
+	if (err == WOLFSSL_ERROR_WANT_READ) {
+		set_events(c, EPOLLIN);
+		return;
+	}
+	if (err == WOLFSSL_ERROR_WANT_WRITE) {
+		set_events(c, EPOLLIN | EPOLLOUT);
+		return;
+	}
+	c->ev.handshake = "failed";
+	char msg[120];
+	wolfSSL_ERR_error_string_n((unsigned long)err, msg, sizeof(msg));
+	if (c->lis->s->client_auth != CAUTH_NONE)
+		record_peer_cert(c);
+	int by_client = c->peer_eof || c->peer_reset;
+	WOLFSSL_ALERT_HISTORY h;
+	if (wolfSSL_get_alert_history(c->ssl, &h) == WOLFSSL_SUCCESS && h.last_rx.code >= 0)
+		by_client = 1;
+	conn_close(c, by_client ? "client" : "server", "handshake: %s (%d)", msg, err);
+}
+
+int conn_start_tls(struct conn *c)
+{
+	if (!c->lis->ctx) {
+		event_set_error(&c->ev, "no TLS context for this scenario");
+		return -1;
+	}
+	c->ssl = wolfSSL_new(c->lis->ctx);
+	if (!c->ssl) {
+		event_set_error(&c->ev, "wolfSSL_new failed");
+		return -1;
+	}
+	wolfSSL_SetIOReadCtx(c->ssl, c);
+	wolfSSL_SetIOWriteCtx(c->ssl, c);
+	memset(&c->rt, 0, sizeof(c->rt));
+	c->state = CS_HANDSHAKE;
+	c->deadline_ms = loop_now_ms() + HANDSHAKE_TIMEOUT_MS;
+	begin_capture(c);
+	if (c->lis->advertised_ca[0])
+		snprintf(c->ev.advertised_ca, sizeof(c->ev.advertised_ca), "%s",
+			 c->lis->advertised_ca);
+	return 0;
+}
+
+/* ---- the per-connection state machine ----------------------------- */
+
+static void raw_hello_step(struct conn *c)
+{
+	/* Only the ClientHello matters here: consume and keep reading. */
+	for (;;) {
+		ssize_t n = fill(c);
+		if (n == CONN_AGAIN)
+			break;
+		if (n <= 0) {
+			conn_close(c, "client", c->peer_reset ? "reset by client" : NULL);
+			return;
+		}
+		c->in_off = c->in_len;
+		if (c->ev.hello_state != 0)
+			break;
+	}
+	if (c->ev.hello_state != 0)
+		faults_after_hello(c);
+}
+
+static void conn_drive(struct conn *c)
+{
+	switch (c->state) {
+	case CS_RAW_HELLO:
+		raw_hello_step(c);
+		break;
+	case CS_HANDSHAKE:
+		handshake_step(c);
+		/* Data may already be buffered after Finished. */
+		if (c->state != CS_APP)
+			break;
+		__attribute__((fallthrough));
+	case CS_APP:
+	case CS_PLAIN:
+		if (c->out_len > c->out_off && flush_and_watch(c) < 0)
+			break;
+		c->lis->ops->on_readable(c);
+		break;
+	case CS_CLOSED:
+		break;
+	}
+}
+
+static void conn_on_events(struct loop_handler *h, uint32_t events)
+{
+	struct conn *c = (struct conn *)h;
+	(void)events;
+	conn_drive(c);
+	/* A front-end that starts TLS (FTP AUTH TLS) may already hold the
+	 * pipelined ClientHello: drive the new handshake without waiting. */
+	for (int guard = 0; guard < 4 && c->state == CS_HANDSHAKE && c->in_off < c->in_len; guard++)
+		conn_drive(c);
+	if (c->state == CS_CLOSED)
+		conn_free(c);
+}
+
+/* First state of a new connection: the scenario's fault decides. */
+static void conn_begin(struct conn *c)
+{
+	const struct proto_ops *ops = c->lis->ops;
+	switch (faults_start_mode(c->lis->s)) {
+	case START_RAW_HELLO:
+		c->state = CS_RAW_HELLO;
+		begin_capture(c);
+		return;
+	case START_PLAIN_CAPTURE:
+		begin_capture(c);
+		/* fall through */
+	case START_PLAIN:
+		c->state = CS_PLAIN;
+		c->deadline_ms = loop_now_ms() + IDLE_TIMEOUT_MS;
+		break;
+	case START_TLS:
+		if (conn_start_tls(c) != 0) {
+			conn_close(c, "server", NULL);
+			return;
+		}
+		break;
+	}
+	if (ops->on_open)
+		ops->on_open(c);
+}
+
+void conn_on_accept(struct loop_handler *h, uint32_t events)
+{
+	struct listener *lis = (struct listener *)h;
+	struct server *srv = lis->srv;
+	(void)events;
+	for (int i = 0; i < 64; i++) {
+		int fd = accept4(lis->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (srv->n_conns >= MAX_CONNECTIONS || srv->stopping) {
+			close(fd); /* refuse: the limit protects every other scenario */
+			continue;
+		}
+		struct conn *c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->h.on_events = conn_on_events;
+		c->fd = fd;
+		c->lis = lis;
+		c->srv = srv;
+		event_init(&c->ev, ++srv->next_id, lis->s->name, lis->ops->channel);
+		c->ev.start_ms = loop_now_ms();
+		format_peer(fd, c->ev.peer, sizeof(c->ev.peer));
+		c->deadline_ms = c->ev.start_ms + HANDSHAKE_TIMEOUT_MS;
+		link_conn(srv, c);
+		c->want_events = EPOLLIN;
+		if (loop_add(&srv->loop, fd, EPOLLIN, &c->h) != 0) {
+			conn_close(c, "server", "epoll: %s", strerror(errno));
+			conn_free(c);
+			continue;
+		}
+		conn_begin(c);
+		if (c->state == CS_CLOSED)
+			conn_free(c);
+	}
+}

@@ -1,0 +1,211 @@
+/* tlsfault — deliberately misconfigured TLS servers. Only this file exits.
+ *
+ *   tlsfault list [--json]
+ *   tlsfault show NAME [--json]
+ *   tlsfault validate [FILE...]
+ *   tlsfault serve [--all | NAME...] [--port-base N] [--bind ADDR]
+ *                  [--events FILE] [--manifest FILE] [--table]
+ * Common: --scenarios DIR (default: scenarios), --certs DIR (build/certs).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
+#include "json.h"
+#include "scenario.h"
+#include "server.h"
+
+struct cli {
+	const char *scenarios_dir;
+	int json, all;
+	struct serve_opts serve;
+};
+
+static struct scenario_set set; /* large: keep it off the stack */
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: tlsfault list [--json]\n"
+		"       tlsfault show NAME [--json]\n"
+		"       tlsfault validate [FILE...]\n"
+		"       tlsfault serve [--all | NAME...] [--port-base N] [--bind ADDR]\n"
+		"                      [--events FILE] [--manifest FILE] [--table]\n"
+		"options: --scenarios DIR (default scenarios), --certs DIR (default build/certs),\n"
+		"         --data DIR (FTP upload roots, default build/run/data)\n");
+	return 2;
+}
+
+static int cmd_list(const struct cli *cli)
+{
+	if (cli->json) {
+		static char buf[1 << 20];
+		struct json j;
+		json_init(&j, buf, sizeof(buf));
+		json_obj_open(&j);
+		json_key(&j, "classes");
+		json_arr_open(&j);
+		for (int i = 0; scenario_classes[i]; i++)
+			json_str(&j, scenario_classes[i]);
+		json_arr_close(&j);
+		json_key(&j, "scenarios");
+		json_arr_open(&j);
+		for (int i = 0; i < set.n; i++)
+			scenario_to_json(&set.items[i], &j);
+		json_arr_close(&j);
+		json_obj_close(&j);
+		if (j.truncated)
+			return fprintf(stderr, "tlsfault: list output too large\n"), 1;
+		puts(buf);
+		return 0;
+	}
+	for (int i = 0; i < set.n; i++) {
+		const struct scenario *s = &set.items[i];
+		printf("%-32s %-14s %-6d %s\n", s->name, scenario_protocol_name(s->protocol), s->port,
+		       s->summary);
+	}
+	return 0;
+}
+
+static int cmd_show(const struct cli *cli, const char *name)
+{
+	const struct scenario *s = scenario_find(&set, name);
+	if (!s) {
+		fprintf(stderr, "tlsfault: no scenario named '%s' (see tlsfault list)\n", name);
+		return 1;
+	}
+	if (cli->json) {
+		static char buf[65536];
+		struct json j;
+		json_init(&j, buf, sizeof(buf));
+		scenario_to_json(s, &j);
+		puts(buf);
+		return 0;
+	}
+	char versions[64];
+	scenario_versions_str(s->versions, versions, sizeof(versions));
+	printf("%s — %s\n\nsource:    %s\nprotocol:  %s\nport:      %d\nversions:  %s\n", s->name,
+	       s->summary, s->source, scenario_protocol_name(s->protocol), s->port, versions);
+	if (s->ciphers[0])
+		printf("ciphers:   %s\n", s->ciphers);
+	printf("cert:      %s\nkey:       %s\nfault:     %s\n", s->cert[0] ? s->cert : "(none)",
+	       s->key[0] ? s->key : "(none)", scenario_fault_name(s->fault));
+	if (s->client_auth)
+		printf("client auth: %s, trusts %s, advertises %s\n",
+		       scenario_client_auth_name(s->client_auth), s->client_ca,
+		       s->advertised_ca[0] ? s->advertised_ca : s->client_ca);
+	printf("\n%s\n\nA correct client reports: %s", s->description, s->expect_class);
+	if (strcmp(s->expect_alert, "none"))
+		printf(" (and sends alert %s)", s->expect_alert);
+	printf("\n%s%s", s->expect_report[0] ? "  " : "", s->expect_report);
+	printf("%s", s->expect_report[0] ? "\n" : "");
+	for (int i = 0; i < s->n_variants; i++)
+		printf("  %s: %s\n", s->variants[i].key, s->variants[i].value);
+	return 0;
+}
+
+static int cmd_validate(const struct cli *cli, char **files, int n)
+{
+	if (n == 0) {
+		int rc = scenario_load_dir(cli->scenarios_dir, &set, stderr);
+		if (rc == 0)
+			printf("%d scenario files OK\n", set.n);
+		return rc ? 1 : 0;
+	}
+	int bad = 0;
+	for (int i = 0; i < n; i++) {
+		int errs;
+		if (scenario_load_file(files[i], &set.items[0], stderr, &errs) != 0)
+			bad = 1;
+		else
+			printf("%s: OK\n", files[i]);
+	}
+	return bad;
+}
+
+static int cmd_serve(struct cli *cli, char **names, int n)
+{
+	static const struct scenario *list[SCN_MAX];
+	int count = 0;
+	if (cli->all) {
+		for (int i = 0; i < set.n; i++)
+			list[count++] = &set.items[i];
+	} else {
+		for (int i = 0; i < n; i++) {
+			const struct scenario *s = scenario_find(&set, names[i]);
+			if (!s) {
+				fprintf(stderr, "tlsfault: no scenario named '%s'\n", names[i]);
+				return 1;
+			}
+			list[count++] = s;
+		}
+	}
+	if (count == 0) {
+		fprintf(stderr, "tlsfault: serve needs --all or scenario names\n");
+		return 2;
+	}
+	wolfSSL_Init();
+	int rc = server_run(list, count, &cli->serve);
+	wolfSSL_Cleanup();
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {.scenarios_dir = "scenarios",
+			  .serve = {.bind = "127.0.0.1", .port_base = -1,
+				    .certs_dir = "build/certs", .data_dir = "build/run/data"}};
+	static const struct option opts[] = {
+		{"json", no_argument, 0, 'j'},	      {"all", no_argument, 0, 'a'},
+		{"scenarios", required_argument, 0, 's'}, {"certs", required_argument, 0, 'c'},
+		{"port-base", required_argument, 0, 'p'}, {"bind", required_argument, 0, 'b'},
+		{"events", required_argument, 0, 'e'},    {"manifest", required_argument, 0, 'm'},
+		{"data", required_argument, 0, 'd'},	      {"table", no_argument, 0, 't'},
+		{"help", no_argument, 0, 'h'},	      {0, 0, 0, 0},
+	};
+	if (argc < 2)
+		return usage();
+	const char *cmd = argv[1];
+	optind = 2;
+	for (int ch; (ch = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
+		char *end;
+		switch (ch) {
+		case 'j': cli.json = 1; break;
+		case 'a': cli.all = 1; break;
+		case 's': cli.scenarios_dir = optarg; break;
+		case 'c': cli.serve.certs_dir = optarg; break;
+		case 'b': cli.serve.bind = optarg; break;
+		case 'e': cli.serve.events = optarg; break;
+		case 'm': cli.serve.manifest = optarg; break;
+		case 'd': cli.serve.data_dir = optarg; break;
+		case 't': cli.serve.table = 1; break;
+		case 'p':
+			cli.serve.port_base = (int)strtol(optarg, &end, 10);
+			if (*end || cli.serve.port_base < 0 || cli.serve.port_base > 65000) {
+				fprintf(stderr, "tlsfault: --port-base: expected 0-65000\n");
+				return 2;
+			}
+			break;
+		default: return usage();
+		}
+	}
+	char **rest = argv + optind;
+	int n_rest = argc - optind;
+	if (!strcmp(cmd, "validate"))
+		return cmd_validate(&cli, rest, n_rest);
+	if (strcmp(cmd, "list") && strcmp(cmd, "show") && strcmp(cmd, "serve"))
+		return usage();
+	if (scenario_load_dir(cli.scenarios_dir, &set, stderr) != 0) {
+		fprintf(stderr, "tlsfault: scenario files have errors; nothing started\n");
+		return 1;
+	}
+	if (!strcmp(cmd, "list"))
+		return cmd_list(&cli);
+	if (!strcmp(cmd, "show"))
+		return n_rest == 1 ? cmd_show(&cli, rest[0]) : usage();
+	return cmd_serve(&cli, rest, n_rest);
+}

@@ -1,0 +1,103 @@
+/* scenario — the scenario model, loaded from scenarios/NAME.ini.
+ *
+ * Every key is one row of SCENARIO_KEYS (scenario_keys.h): parsing,
+ * validation, defaults and `show --json` all come from that table.
+ * Errors are reported as "file:line: message", all of them in one run;
+ * a file with any error is refused whole. */
+#ifndef TLSFAULT_SCENARIO_H
+#define TLSFAULT_SCENARIO_H
+
+#include <stdio.h>
+
+#define SCN_NAME_MAX 64
+#define SCN_TEXT_MAX 2048
+#define SCN_PATH_MAX 256
+#define SCN_MAX_VARIANTS 24
+#define SCN_MAX 64
+
+enum scn_protocol { PROTO_HTTPS, PROTO_FTPS_EXPLICIT, PROTO_FTPS_IMPLICIT };
+enum scn_client_auth { CAUTH_NONE, CAUTH_REQUEST, CAUTH_REQUIRE };
+enum scn_fault {
+	FAULT_NONE,
+	FAULT_NO_BINDING,	    /* seed 001 scenario 4: read ClientHello, reset */
+	FAULT_CREDENTIAL_UNUSABLE,  /* seed 001 scenarios 1-2: cert, no usable key */
+	FAULT_PLAINTEXT_SERVICE,    /* seed 001 scenario 3: another process on the port */
+	FAULT_SPLIT_INTOLERANT,	    /* seed 001 scenario 6: first record = request */
+	FAULT_KEY_MISMATCH,	    /* signs with a key that is not the cert's */
+};
+enum scn_auth_tls { AUTHTLS_ACCEPT, AUTHTLS_REFUSE };
+
+/* TLS version bits for `versions`. */
+enum { V_TLS10 = 1, V_TLS11 = 2, V_TLS12 = 4, V_TLS13 = 8 };
+
+struct scn_variant {
+	char key[SCN_NAME_MAX];	  /* e.g. "profile.rocky9", "client.java" */
+	char value[SCN_NAME_MAX]; /* a failure class */
+};
+
+struct scenario {
+	char file[SCN_PATH_MAX];
+	/* [scenario] */
+	char name[SCN_NAME_MAX];
+	char summary[256];
+	char source[256];
+	char description[SCN_TEXT_MAX];
+	char try_cmd[512];
+	/* [server] */
+	int protocol;
+	int port;
+	char cert[SCN_PATH_MAX];
+	char key[SCN_PATH_MAX];
+	int versions;
+	char ciphers[512];
+	int client_auth;
+	char client_ca[SCN_PATH_MAX];
+	char advertised_ca[SCN_PATH_MAX];
+	/* [fault] */
+	int fault;
+	char fault_key[SCN_PATH_MAX];
+	/* [ftp] */
+	char ftp_user[SCN_NAME_MAX];
+	char ftp_password[SCN_NAME_MAX];
+	int ftp_auth_tls;
+	int ftp_require_tls;
+	int ftp_data_reuse;
+	/* [expect] */
+	char expect_class[SCN_NAME_MAX];
+	char expect_alert[SCN_NAME_MAX];
+	char expect_report[256];
+	struct scn_variant variants[SCN_MAX_VARIANTS];
+	int n_variants;
+};
+
+struct scenario_set {
+	struct scenario items[SCN_MAX];
+	int n;
+};
+
+/* Load and validate one file; errors go to `err` as file:line: message.
+ * Returns 0, or -1 with the number of errors printed in *n_errors. */
+int scenario_load_file(const char *path, struct scenario *s, FILE *err, int *n_errors);
+
+/* Load every *.ini in `dir`, sorted by name. -1 if any file has an error
+ * (all files are still checked so every error is reported in one run). */
+int scenario_load_dir(const char *dir, struct scenario_set *set, FILE *err);
+
+const struct scenario *scenario_find(const struct scenario_set *set, const char *name);
+
+/* Enum names, for output. */
+const char *scenario_protocol_name(int v);
+const char *scenario_fault_name(int v);
+const char *scenario_client_auth_name(int v);
+/* "tls1.2,tls1.3" style list of `versions` into buf. */
+void scenario_versions_str(int versions, char *buf, size_t cap);
+
+/* The failure-class vocabulary shared by scenarios, classifier and reports. */
+extern const char *const scenario_classes[];
+int scenario_is_class(const char *s);
+
+struct json;
+/* Every field of the table, for `show --json` (the harness's only view). */
+void scenario_to_json(const struct scenario *s, struct json *j);
+
+#endif

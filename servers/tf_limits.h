@@ -1,0 +1,16 @@
+/* Every limit of the server in one place (vsftpd's habit). */
+#ifndef TLSFAULT_LIMITS_H
+#define TLSFAULT_LIMITS_H
+
+#define MAX_CONNECTIONS 4096	     /* across all scenarios; more are refused */
+#define HANDSHAKE_TIMEOUT_MS 10000   /* accept to handshake done */
+#define IDLE_TIMEOUT_MS 30000	     /* no byte either way after the handshake */
+#define SWEEP_INTERVAL_MS 100	     /* how often deadlines are checked */
+#define IN_BUF_SIZE 8192	     /* staged raw bytes per connection */
+#define HELLO_CAPTURE_MAX 16384	     /* bytes kept to decode the ClientHello */
+#define HTTP_HEAD_MAX 8192	     /* request head; longer gets 431 */
+#define EVENT_LINE_MAX 16384	     /* one JSON event line */
+#define APP_RECORDS_LOGGED 8	     /* sizes of the first application records */
+#define LISTEN_BACKLOG 511
+
+#endif
