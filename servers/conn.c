@@ -151,6 +151,22 @@ static void note_record(struct conn *c)
 	}
 }
 
+/* A 2-byte alert record is a plaintext alert. OpenSSL clients send theirs
+ * unencrypted while still reading a TLS 1.3 server's flight, and wolfSSL
+ * rejects such a record without recording it, so the wire is the witness. */
+static void note_plaintext_alert(struct conn *c, const uint8_t *p, size_t k)
+{
+	if (c->rt.hdr_fill < 5 || c->rt.type != REC_ALERT || c->rt.length != 2)
+		return;
+	size_t off = 2 - c->rt.body_left;
+	for (size_t i = 0; i < k && off + i < 2; i++)
+		c->wire_alert[off + i] = p[i];
+	if (off + k >= 2) {
+		c->ev.alert_received.level = c->wire_alert[0];
+		c->ev.alert_received.code = c->wire_alert[1];
+	}
+}
+
 int conn_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
 	struct conn *c = ctx;
@@ -166,8 +182,14 @@ int conn_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	 * which record a request came from (1/n-1 split, seed 001 sc. 6). */
 	size_t k = rec_track_span(&c->rt, (size_t)avail < (size_t)sz ? (size_t)avail : (size_t)sz);
 	memcpy(buf, c->in + c->in_off, k);
-	if (rec_track_advance(&c->rt, c->in + c->in_off, k) == 1)
+	note_plaintext_alert(c, c->in + c->in_off, k);
+	if (rec_track_advance(&c->rt, c->in + c->in_off, k) == 1) {
 		note_record(c);
+		/* wolfSSL may reject the record on its header alone and never
+		 * read the body: look ahead in the staging buffer. */
+		size_t ahead = c->in_len - c->in_off - k;
+		note_plaintext_alert(c, c->in + c->in_off + k, ahead < 2 ? ahead : 2);
+	}
 	c->in_off += k;
 	return (int)k;
 }
@@ -200,6 +222,7 @@ static void record_alerts(struct conn *c)
 	WOLFSSL_ALERT_HISTORY h;
 	if (!c->ssl || wolfSSL_get_alert_history(c->ssl, &h) != WOLFSSL_SUCCESS)
 		return;
+	/* wolfSSL's history wins; else keep what note_plaintext_alert saw. */
 	if (h.last_rx.code >= 0) {
 		c->ev.alert_received.code = h.last_rx.code;
 		c->ev.alert_received.level = h.last_rx.level;
@@ -486,9 +509,15 @@ static void handshake_step(struct conn *c)
 		record_peer_cert(c);
 	int by_client = c->peer_eof || c->peer_reset;
 	WOLFSSL_ALERT_HISTORY h;
-	if (wolfSSL_get_alert_history(c->ssl, &h) == WOLFSSL_SUCCESS && h.last_rx.code >= 0)
+	if (c->ev.alert_received.code >= 0 ||
+	    (wolfSSL_get_alert_history(c->ssl, &h) == WOLFSSL_SUCCESS && h.last_rx.code >= 0))
 		by_client = 1;
-	conn_close(c, by_client ? "client" : "server", "handshake: %s (%d)", msg, err);
+	const struct alert_rec *a = &c->ev.alert_received;
+	if (a->code >= 0 && sniff_alert_name(a->code))
+		conn_close(c, "client", "handshake: client sent alert %s (%d)",
+			   sniff_alert_name(a->code), a->code);
+	else
+		conn_close(c, by_client ? "client" : "server", "handshake: %s (%d)", msg, err);
 }
 
 int conn_start_tls(struct conn *c)

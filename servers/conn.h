@@ -76,6 +76,7 @@ struct conn {
 	int peer_eof, peer_reset;
 	/* Record boundaries of what is handed to wolfSSL. */
 	struct rec_track rt;
+	uint8_t wire_alert[2];
 	int handshake_done;
 	/* ClientHello capture, alive until the hello is decoded. */
 	uint8_t *hello_raw;

@@ -64,8 +64,10 @@ static int load_unusable_credential(struct listener *lis, const char *dir, char 
 			 path);
 		return -1;
 	}
+	unsigned long code = wolfSSL_ERR_get_error();
 	snprintf(lis->cred_error, sizeof(lis->cred_error),
-		 "private key %s unusable: %s (Schannel 0x8009001a); reset", s->key, wolf_err(rc));
+		 "private key %s unusable: %s (Schannel 0x8009001a); reset", s->key,
+		 code ? wolf_err(-(int)(code & 0xffff)) : "cannot decode key");
 	return 0;
 }
 
