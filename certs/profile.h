@@ -1,0 +1,39 @@
+/* profile — one certificate profile from certs/profiles.ini.
+ * Every certificate the suite uses is a row there; certgen.c makes them
+ * in file order, so an issuer is always made before what it signs. */
+#ifndef CERTGEN_PROFILE_H
+#define CERTGEN_PROFILE_H
+
+#define PROF_NAME_MAX 64
+#define PROF_TEXT_MAX 256
+#define PROF_MAX 48
+
+enum prof_kind { PK_CA, PK_LEAF, PK_KEY_ONLY };
+
+struct profile {
+	char name[PROF_NAME_MAX];
+	int kind;
+	char subject_cn[PROF_TEXT_MAX];
+	char issuer[PROF_NAME_MAX];  /* "self" or an earlier profile */
+	int not_before_days;	     /* relative to now; negative = past */
+	int not_after_days;
+	char san[PROF_TEXT_MAX];     /* "DNS:localhost, IP:127.0.0.1, IP:::1" */
+	char eku[PROF_TEXT_MAX];     /* "serverAuth,clientAuth"; "" = none */
+	int path_len;		     /* CA only; -1 = unlimited */
+	int corrupt_key;	     /* write a key file that does not parse */
+	int p12;		     /* also write NAME.p12 */
+	int line;		     /* where the section starts, for errors */
+};
+
+struct profile_set {
+	struct profile items[PROF_MAX];
+	int n;
+};
+
+/* Parse and check `path`. Errors go to stderr as file:line: message.
+ * Returns 0 when the whole file is valid. */
+int profiles_load(const char *path, struct profile_set *set);
+/* The profile named `name`, or NULL. */
+const struct profile *profiles_find(const struct profile_set *set, const char *name);
+
+#endif
