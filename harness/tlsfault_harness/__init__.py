@@ -1,0 +1,1 @@
+"""tlsfault's checker: serve scenarios, run real TLS clients, read events."""

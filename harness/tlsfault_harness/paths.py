@@ -1,0 +1,8 @@
+"""Where the built suite lives, relative to the repository."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "build"
+SERVER = BUILD / "tlsfault"
+CERTS = BUILD / "certs"
+SCENARIOS = ROOT / "scenarios"
