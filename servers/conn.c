@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "faults.h"
+#include "tlsctx.h"
 
 static void conn_drive(struct conn *c);
 
@@ -40,6 +41,8 @@ static void unlink_conn(struct server *srv, struct conn *c)
 
 static void set_events(struct conn *c, uint32_t ev)
 {
+	if (c->read_paused)
+		ev &= ~(uint32_t)EPOLLIN;
 	if (c->state == CS_CLOSED || ev == c->want_events)
 		return;
 	c->want_events = ev;
@@ -197,17 +200,21 @@ int conn_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 int conn_io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
 	struct conn *c = ctx;
-	(void)ssl;
 	ssize_t n;
+	/* The wire carries the replacement; wolfSSL's alert history does not. */
+	tlsctx_swap_alert(ssl, (uint8_t *)buf, (size_t)sz, &c->ev.alert_sent);
 	do
 		n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n >= 0) {
 		c->ev.bytes_out += (uint64_t)n;
+		if (n > 0 && buf[0] == 21) /* an alert record reached the wire */
+			c->alert_tx_seen = 1;
 		return (int)n;
 	}
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return WOLFSSL_CBIO_ERR_WANT_WRITE;
+	c->send_broken = 1;
 	if (errno == ECONNRESET || errno == EPIPE) {
 		c->peer_reset = 1;
 		return WOLFSSL_CBIO_ERR_CONN_RST;
@@ -227,7 +234,10 @@ static void record_alerts(struct conn *c)
 		c->ev.alert_received.code = h.last_rx.code;
 		c->ev.alert_received.level = h.last_rx.level;
 	}
-	if (h.last_tx.code >= 0) {
+	/* wolfSSL records an alert it tried to send even when the peer had
+	 * already gone; report only alerts that reached the wire. */
+	int delivered = c->alert_tx_seen || !c->send_broken;
+	if (h.last_tx.code >= 0 && delivered && c->ev.alert_sent.replaced < 0) {
 		c->ev.alert_sent.code = h.last_tx.code;
 		c->ev.alert_sent.level = h.last_tx.level;
 	}
@@ -248,24 +258,129 @@ static void finish(struct conn *c, const char *closed_by)
 	c->state = CS_CLOSED;
 }
 
-void conn_close(struct conn *c, const char *closed_by, const char *error_fmt, ...)
+/* ---- lingering close ---------------------------------------------- */
+
+/* A server that rejects a handshake sends its fatal alert while the
+ * client may still be writing the rest of its flight (seed 002: the
+ * client's Certificate is followed by ClientKeyExchange, CertificateVerify,
+ * ChangeCipherSpec, Finished). close() with those bytes unread makes the
+ * kernel answer with RST, and a client that is still writing reports
+ * "Broken pipe" instead of the alert. So after a failed handshake the
+ * server half-closes (FIN after the alert) and reads and discards what
+ * still comes, for at most LINGER_MS; the event is already written. */
+#define LINGER_MS 2000
+#define LINGER_MAX 256
+
+struct linger_fd {
+	struct loop_handler h;
+	struct loop *loop;
+	int fd;
+	int64_t deadline_ms;
+	struct linger_fd *prev, *next;
+};
+
+static struct linger_fd *lingering;
+static int n_lingering;
+
+static void linger_end(struct linger_fd *l)
+{
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		lingering = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	n_lingering--;
+	loop_del(l->loop, l->fd);
+	close(l->fd);
+	free(l);
+}
+
+static void linger_on_events(struct loop_handler *h, uint32_t events)
+{
+	struct linger_fd *l = (struct linger_fd *)h;
+	char sink[4096];
+	ssize_t n;
+	(void)events;
+	do
+		n = read(l->fd, sink, sizeof(sink));
+	while (n > 0 || (n < 0 && errno == EINTR));
+	if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+		linger_end(l);
+}
+
+/* Takes ownership of fd (already removed from the loop). */
+static void linger_start(struct server *srv, int fd)
+{
+	struct linger_fd *l = n_lingering < LINGER_MAX ? calloc(1, sizeof(*l)) : NULL;
+	if (!l || shutdown(fd, SHUT_WR) != 0) {
+		free(l);
+		close(fd);
+		return;
+	}
+	l->h.on_events = linger_on_events;
+	l->loop = &srv->loop;
+	l->fd = fd;
+	l->deadline_ms = loop_now_ms() + LINGER_MS;
+	if (loop_add(l->loop, fd, EPOLLIN, &l->h) != 0) {
+		free(l);
+		close(fd);
+		return;
+	}
+	l->next = lingering;
+	if (lingering)
+		lingering->prev = l;
+	lingering = l;
+	n_lingering++;
+}
+
+static void linger_sweep(int64_t now_ms, int all)
+{
+	for (struct linger_fd *l = lingering, *next; l; l = next) {
+		next = l->next;
+		if (all || now_ms >= l->deadline_ms)
+			linger_end(l);
+	}
+}
+
+static void close_v(struct conn *c, const char *closed_by, int linger, const char *error_fmt,
+		    va_list ap)
 {
 	if (c->state == CS_CLOSED)
 		return;
 	if (error_fmt) {
 		char msg[256];
-		va_list ap;
-		va_start(ap, error_fmt);
 		vsnprintf(msg, sizeof(msg), error_fmt, ap);
-		va_end(ap);
 		event_set_error(&c->ev, "%s", msg);
 	}
 	if (c->ssl && c->handshake_done && !c->peer_eof && !c->peer_reset &&
 	    !strcmp(closed_by, "server"))
 		wolfSSL_shutdown(c->ssl); /* best effort close_notify */
 	finish(c, closed_by);
-	close(c->fd);
+	if (linger && !c->peer_eof && !c->peer_reset)
+		linger_start(c->srv, c->fd);
+	else
+		close(c->fd);
 	c->fd = -1;
+}
+
+void conn_close(struct conn *c, const char *closed_by, const char *error_fmt, ...)
+{
+	va_list ap;
+	va_start(ap, error_fmt);
+	close_v(c, closed_by, 0, error_fmt, ap);
+	va_end(ap);
+}
+
+/* conn_close, then linger: for a handshake the server has just refused. */
+static void close_lingering(struct conn *c, const char *closed_by, const char *error_fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void close_lingering(struct conn *c, const char *closed_by, const char *error_fmt, ...)
+{
+	va_list ap;
+	va_start(ap, error_fmt);
+	close_v(c, closed_by, 1, error_fmt, ap);
+	va_end(ap);
 }
 
 void conn_reset(struct conn *c, const char *error_fmt, ...)
@@ -302,13 +417,22 @@ void conn_close_all(struct server *srv, const char *why)
 		conn_close(c, "server", "%s", why);
 		conn_free(c);
 	}
+	linger_sweep(0, 1);
 }
 
 void conn_sweep(void *arg, int64_t now_ms)
 {
 	struct server *srv = arg;
+	linger_sweep(now_ms, 0);
 	for (struct conn *c = srv->conns, *next; c; c = next) {
 		next = c->next;
+		/* Closed from another connection's handler (an FTP control
+		 * connection ending its data connection): free it here, after
+		 * the loop's batch, where no event can still name it. */
+		if (c->state == CS_CLOSED) {
+			conn_free(c);
+			continue;
+		}
 		if (c->deadline_ms && now_ms >= c->deadline_ms) {
 			int in_handshake = c->state == CS_RAW_HELLO || c->state == CS_HANDSHAKE;
 			conn_close(c, "server", "%s timeout after %d ms",
@@ -443,6 +567,16 @@ int conn_printf(struct conn *c, const char *fmt, ...)
 	return conn_write(c, tmp, (size_t)n);
 }
 
+void conn_pause_read(struct conn *c, int paused)
+{
+	if (c->state == CS_CLOSED || c->read_paused == paused)
+		return;
+	c->read_paused = paused;
+	uint32_t ev = c->want_events | EPOLLIN;
+	c->want_events = ~0u; /* force the epoll update */
+	set_events(c, ev);
+}
+
 void conn_close_when_flushed(struct conn *c)
 {
 	c->close_after_flush = 1;
@@ -505,8 +639,16 @@ static void handshake_step(struct conn *c)
 	c->ev.handshake = "failed";
 	char msg[120];
 	wolfSSL_ERR_error_string_n((unsigned long)err, msg, sizeof(msg));
-	if (c->lis->s->client_auth != CAUTH_NONE)
+	if (c->lis->s->client_auth != CAUTH_NONE) {
 		record_peer_cert(c);
+		/* TLS 1.3 encrypts the client's Certificate, so on_handshake_msg
+		 * never sees it; wolfSSL's NO_PEER_CERT there means it was empty. */
+		if (err == NO_PEER_CERT && c->ev.cert_msg_len < 0 &&
+		    wolfSSL_version(c->ssl) == TLS1_3_VERSION) {
+			c->ev.cert_msg_len = 0;
+			c->ev.cert_len_source = "inferred";
+		}
+	}
 	int by_client = c->peer_eof || c->peer_reset;
 	WOLFSSL_ALERT_HISTORY h;
 	if (c->ev.alert_received.code >= 0 ||
@@ -517,7 +659,7 @@ static void handshake_step(struct conn *c)
 		conn_close(c, "client", "handshake: client sent alert %s (%d)",
 			   sniff_alert_name(a->code), a->code);
 	else
-		conn_close(c, by_client ? "client" : "server", "handshake: %s (%d)", msg, err);
+		close_lingering(c, by_client ? "client" : "server", "handshake: %s (%d)", msg, err);
 }
 
 int conn_start_tls(struct conn *c)
@@ -604,7 +746,10 @@ static void conn_on_events(struct loop_handler *h, uint32_t events)
 static void conn_begin(struct conn *c)
 {
 	const struct proto_ops *ops = c->lis->ops;
-	switch (faults_start_mode(c->lis->s)) {
+	enum start_mode mode = faults_start_mode(c->lis->s);
+	if (c->lis->data_start)
+		mode = c->lis->data_start == 1 ? START_TLS : START_PLAIN;
+	switch (mode) {
 	case START_RAW_HELLO:
 		c->state = CS_RAW_HELLO;
 		begin_capture(c);
@@ -627,41 +772,49 @@ static void conn_begin(struct conn *c)
 		ops->on_open(c);
 }
 
+struct conn *conn_adopt(struct listener *lis, int fd)
+{
+	struct server *srv = lis->srv;
+	if (srv->n_conns >= MAX_CONNECTIONS || srv->stopping) {
+		close(fd); /* refuse: the limit protects every other scenario */
+		return NULL;
+	}
+	struct conn *c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return NULL;
+	}
+	c->h.on_events = conn_on_events;
+	c->fd = fd;
+	c->lis = lis;
+	c->srv = srv;
+	event_init(&c->ev, ++srv->next_id, lis->s->name, lis->ops->channel);
+	c->ev.start_ms = loop_now_ms();
+	format_peer(fd, c->ev.peer, sizeof(c->ev.peer));
+	c->deadline_ms = c->ev.start_ms + HANDSHAKE_TIMEOUT_MS;
+	link_conn(srv, c);
+	c->want_events = EPOLLIN;
+	if (loop_add(&srv->loop, fd, EPOLLIN, &c->h) != 0) {
+		conn_close(c, "server", "epoll: %s", strerror(errno));
+		conn_free(c);
+		return NULL;
+	}
+	conn_begin(c);
+	if (c->state == CS_CLOSED) {
+		conn_free(c);
+		return NULL;
+	}
+	return c;
+}
+
 void conn_on_accept(struct loop_handler *h, uint32_t events)
 {
 	struct listener *lis = (struct listener *)h;
-	struct server *srv = lis->srv;
 	(void)events;
 	for (int i = 0; i < 64; i++) {
 		int fd = accept4(lis->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		if (srv->n_conns >= MAX_CONNECTIONS || srv->stopping) {
-			close(fd); /* refuse: the limit protects every other scenario */
-			continue;
-		}
-		struct conn *c = calloc(1, sizeof(*c));
-		if (!c) {
-			close(fd);
-			continue;
-		}
-		c->h.on_events = conn_on_events;
-		c->fd = fd;
-		c->lis = lis;
-		c->srv = srv;
-		event_init(&c->ev, ++srv->next_id, lis->s->name, lis->ops->channel);
-		c->ev.start_ms = loop_now_ms();
-		format_peer(fd, c->ev.peer, sizeof(c->ev.peer));
-		c->deadline_ms = c->ev.start_ms + HANDSHAKE_TIMEOUT_MS;
-		link_conn(srv, c);
-		c->want_events = EPOLLIN;
-		if (loop_add(&srv->loop, fd, EPOLLIN, &c->h) != 0) {
-			conn_close(c, "server", "epoll: %s", strerror(errno));
-			conn_free(c);
-			continue;
-		}
-		conn_begin(c);
-		if (c->state == CS_CLOSED)
-			conn_free(c);
+		conn_adopt(lis, fd);
 	}
 }

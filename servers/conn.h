@@ -46,6 +46,8 @@ struct listener {
 	char cred_error[256];	     /* credential-unusable: why the key is unusable */
 	char advertised_ca[512];     /* CA names sent in CertificateRequest */
 	void *user;		     /* front-end data (an FTP data listener's owner) */
+	int data_start;		     /* 0: the scenario's fault decides how a connection
+				      * starts; FTP data listeners: 1 TLS (PROT P), 2 plain */
 };
 
 struct server {
@@ -74,6 +76,8 @@ struct conn {
 	uint8_t in[IN_BUF_SIZE];
 	size_t in_off, in_len;
 	int peer_eof, peer_reset;
+	int send_broken;   /* a send failed: later alerts never left */
+	int alert_tx_seen; /* an alert record was written to the socket */
 	/* Record boundaries of what is handed to wolfSSL. */
 	struct rec_track rt;
 	uint8_t wire_alert[2];
@@ -86,6 +90,7 @@ struct conn {
 	size_t out_len, out_off, out_cap;
 	int tls_write_pending; /* size of a wolfSSL_write that said WANT_WRITE */
 	int close_after_flush;
+	int read_paused; /* the front-end wants no EPOLLIN for now */
 	struct event ev;
 	void *proto; /* front-end state */
 	struct conn *prev, *next;
@@ -93,6 +98,9 @@ struct conn {
 
 /* Accept handler for listeners. */
 void conn_on_accept(struct loop_handler *h, uint32_t events);
+/* Adopt an accepted socket as a connection of `lis` (a front-end's own
+ * listener, e.g. an FTP data port). NULL if it was refused or closed. */
+struct conn *conn_adopt(struct listener *lis, int fd);
 /* Periodic deadline check (loop sweep callback). */
 void conn_sweep(void *srv, int64_t now_ms);
 /* Close every connection (shutdown); writes their events. */
@@ -103,6 +111,9 @@ ssize_t conn_read(struct conn *c, void *buf, size_t n); /* >0, 0 = EOF, -1, CONN
 int conn_write(struct conn *c, const void *buf, size_t n);
 int conn_printf(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void conn_close_when_flushed(struct conn *c);
+/* Stop (1) or resume (0) watching for input, e.g. an FTP data connection
+ * that is connected before its command arrived. */
+void conn_pause_read(struct conn *c, int paused);
 void conn_close(struct conn *c, const char *closed_by, const char *error_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Begin the TLS handshake on this connection (FTP AUTH TLS, implicit). */

@@ -22,6 +22,7 @@ void event_init(struct event *e, uint64_t id, const char *scenario, const char *
 	e->channel = channel;
 	e->handshake = "none";
 	e->alert_received.code = e->alert_sent.code = -1;
+	e->alert_received.replaced = e->alert_sent.replaced = -1;
 	e->cert_msg_len = -1;
 }
 
@@ -46,6 +47,15 @@ static void put_alert(struct json *j, const char *key, const struct alert_rec *a
 	json_kstr(j, "name", sniff_alert_name(a->code) ? sniff_alert_name(a->code) : "unknown");
 	json_kint(j, "code", a->code);
 	json_kstr(j, "level", a->level == 1 ? "warning" : "fatal");
+	if (a->replaced >= 0) {
+		/* The scenario's server sent this instead of wolfSSL's choice. */
+		json_key(j, "replaces");
+		json_obj_open(j);
+		json_kstr(j, "name", sniff_alert_name(a->replaced) ? sniff_alert_name(a->replaced)
+								  : "unknown");
+		json_kint(j, "code", a->replaced);
+		json_obj_close(j);
+	}
 	json_obj_close(j);
 }
 
@@ -135,12 +145,15 @@ static void put_client_cert(struct json *j, const struct event *e)
 {
 	json_key(j, "client_cert");
 	json_obj_open(j);
-	json_kbool(j, "message", e->cert_msg_len >= 0);
+	/* A presented cert came in a Certificate message even when TLS 1.3
+	 * hid its length from us. */
+	json_kbool(j, "message", e->cert_msg_len >= 0 || e->client_subject[0] != '\0');
 	json_key(j, "length");
 	if (e->cert_msg_len >= 0)
 		json_int(j, e->cert_msg_len);
 	else
 		json_null(j);
+	json_kstr(j, "length_source", e->cert_msg_len >= 0 ? e->cert_len_source : NULL);
 	json_kbool(j, "presented", e->client_subject[0] != '\0');
 	json_kbool(j, "verified", e->client_cert_verified);
 	json_kstr(j, "subject", e->client_subject[0] ? e->client_subject : NULL);

@@ -13,6 +13,7 @@ struct json;
 struct alert_rec {
 	int code; /* -1: none */
 	int level;
+	int replaced; /* -1, or the alert wolfSSL chose that the wire got `code` for */
 };
 
 struct event {
@@ -31,6 +32,7 @@ struct event {
 	struct alert_rec alert_received, alert_sent;
 	/* Client certificate (mTLS). cert_msg_len -1: no Certificate message. */
 	long cert_msg_len;
+	const char *cert_len_source; /* "wire", "inferred" (TLS 1.3: encrypted) */
 	int client_cert_verified;
 	char client_subject[256];
 	char client_issuer[256];

@@ -71,6 +71,23 @@ static int cmd_list(const struct cli *cli)
 	return 0;
 }
 
+/* The scenario's `try` command with {port} and {certs} filled in. */
+static void expand_try(const struct scenario *s, const char *certs, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (const char *p = s->try_cmd; *p && o + 1 < cap;) {
+		int n = 0;
+		if (!strncmp(p, "{port}", 6))
+			n = snprintf(out + o, cap - o, "%d", s->port), p += 6;
+		else if (!strncmp(p, "{certs}", 7))
+			n = snprintf(out + o, cap - o, "%s", certs), p += 7;
+		else
+			out[o] = *p++, n = 1;
+		o = o + (size_t)n < cap ? o + (size_t)n : cap - 1;
+	}
+	out[o] = '\0';
+}
+
 static int cmd_show(const struct cli *cli, const char *name)
 {
 	const struct scenario *s = scenario_find(&set, name);
@@ -105,6 +122,11 @@ static int cmd_show(const struct cli *cli, const char *name)
 	printf("%s", s->expect_report[0] ? "\n" : "");
 	for (int i = 0; i < s->n_variants; i++)
 		printf("  %s: %s\n", s->variants[i].key, s->variants[i].value);
+	if (s->try_cmd[0]) {
+		char cmd[1024];
+		expand_try(s, cli->serve.certs_dir, cmd, sizeof(cmd));
+		printf("\ntry it (after `tlsfault serve %s`):\n  %s\n", s->name, cmd);
+	}
 	return 0;
 }
 

@@ -52,6 +52,7 @@ struct loader {
 	FILE *in, *err;
 	int line, n_errors;
 	int last_row, last_line; /* for multi-line T_TEXT continuation */
+	int indented;		 /* current line starts with blank: inih continuation */
 	unsigned char seen[N_ROWS];
 	int seen_line[N_ROWS];
 };
@@ -185,7 +186,7 @@ static const char *store(struct loader *ld, const struct key_row *r, const char 
 		return parse_bool(v, ifield) ? "expected yes or no" : NULL;
 	case T_VERSIONS:
 		return parse_versions(v, ifield)
-			       ? "versions: a contiguous list of tls1.0, tls1.1, tls1.2, tls1.3"
+			       ? "a contiguous list of tls1.0, tls1.1, tls1.2, tls1.3"
 			       : NULL;
 	case T_ENUM: {
 		int i = enum_index(r->names, v);
@@ -253,8 +254,10 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		const struct key_row *r = &key_rows[i];
 		if (strcmp(r->section, section) || strcmp(r->key, key))
 			continue;
-		int continuation = r->type == T_TEXT && ld->last_row == (int)i &&
-				   ld->last_line == ld->line - 1;
+		/* Only an indented line continues: "key = a" twice in a row is
+		 * a duplicate, not one value on two lines. */
+		int continuation = r->type == T_TEXT && ld->indented &&
+				   ld->last_row == (int)i && ld->last_line == ld->line - 1;
 		if (ld->seen[i] && !continuation) {
 			report(ld, ld->line, "[%s] %s: duplicate key (first on line %d)", section,
 			       key, ld->seen_line[i]);
@@ -287,6 +290,7 @@ static char *counting_reader(char *str, int num, void *stream)
 	if (!r)
 		return NULL;
 	ld->line++;
+	ld->indented = r[0] == ' ' || r[0] == '\t';
 	size_t len = strlen(r);
 	if (len == (size_t)num - 1 && r[len - 1] != '\n' && !feof(ld->in)) {
 		int c;
@@ -310,6 +314,14 @@ static int row_index(const char *section, const char *key)
 static int seen(const struct loader *ld, const char *section, const char *key)
 {
 	return ld->seen[row_index(section, key)];
+}
+
+static int seen_section(const struct loader *ld, const char *section)
+{
+	for (size_t i = 0; i < N_ROWS; i++)
+		if (ld->seen[i] && !strcmp(key_rows[i].section, section))
+			return 1;
+	return 0;
 }
 
 static const char *file_base(const char *path, char *buf, size_t cap)
@@ -355,7 +367,7 @@ static void validate(struct loader *ld)
 	if (s->client_auth != CAUTH_NONE && !s->client_ca[0])
 		report(ld, ld->line, "[server] client_auth needs client_ca");
 	int is_ftp = s->protocol != PROTO_HTTPS;
-	if (!is_ftp && (s->ftp_user[0] || seen(ld, "ftp", "auth_tls")))
+	if (!is_ftp && seen_section(ld, "ftp"))
 		report(ld, ld->line, "[ftp] keys are only for ftps-* protocols");
 	if (is_ftp && (!s->ftp_user[0] || !s->ftp_password[0]))
 		report(ld, ld->line, "[ftp] user and password are required for ftps-* protocols");

@@ -85,7 +85,7 @@ static int ext_server_name(struct rd e, struct hello *h)
 	while (list.n > 0 && !list.bad) {
 		unsigned type = rd_u8(&list);
 		struct rd name = rd_sub(&list, rd_u16(&list));
-		if (list.bad)
+		if (list.bad || name.n == 0) /* HostName is <1..2^16-1> */
 			return 0;
 		if (type == 0 && h->sni[0] == '\0') {
 			size_t k = name.n < HELLO_NAME_MAX - 1 ? name.n : HELLO_NAME_MAX - 1;

@@ -111,6 +111,88 @@ static void names_oneline(WOLF_STACK_OF(WOLFSSL_X509_NAME) * names, char *buf, s
 	}
 }
 
+/* ---- client authentication (seed 002) ----------------------------- */
+
+/* wolfSSL picks the alert for a rejected client certificate itself; where
+ * the servers the seeds describe send another one, the scenario's server
+ * replaces it on the wire. Only a plaintext alert can be replaced, i.e.
+ * TLS 1.2 before the server's ChangeCipherSpec, which is where every
+ * client-certificate alert of TLS 1.2 falls. */
+struct alert_swap {
+	int from, to;
+};
+/* Seed 002's capture: an empty Certificate answered with bad_certificate,
+ * as JSSE servers do; wolfSSL (like OpenSSL, per RFC 5246 7.4.6) sends
+ * handshake_failure. */
+static const struct alert_swap swap_empty_cert = {handshake_failure, bad_certificate};
+/* A client cert without the clientAuth EKU: wolfSSL rejects it with
+ * bad_certificate; OpenSSL servers send unsupported_certificate for
+ * X509_V_ERR_INVALID_PURPOSE, and so do we. */
+static const struct alert_swap swap_bad_purpose = {bad_certificate, unsupported_certificate};
+
+static int swap_idx = -1; /* WOLFSSL ex_data slot: the armed alert_swap */
+
+static void arm_swap(WOLFSSL *ssl, const struct alert_swap *sw)
+{
+	if (swap_idx >= 0)
+		wolfSSL_set_ex_data(ssl, swap_idx, (void *)sw);
+}
+
+int tlsctx_swap_alert(WOLFSSL *ssl, uint8_t *buf, size_t n, struct alert_rec *sent)
+{
+	if (swap_idx < 0)
+		return -1;
+	const struct alert_swap *sw = wolfSSL_get_ex_data(ssl, swap_idx);
+	if (!sw)
+		return -1;
+	/* wolfSSL hands over whole records: walk their headers. */
+	for (size_t off = 0; off + 5 <= n;) {
+		size_t len = (size_t)buf[off + 3] << 8 | buf[off + 4];
+		if (buf[off] == 21 && len == 2 && off + 7 <= n && buf[off + 5] == 2 &&
+		    buf[off + 6] == sw->from) {
+			buf[off + 6] = (uint8_t)sw->to;
+			wolfSSL_set_ex_data(ssl, swap_idx, NULL);
+			sent->code = sw->to;
+			sent->level = 2;
+			sent->replaced = sw->from;
+			return 0;
+		}
+		off += 5 + len;
+	}
+	return -1;
+}
+
+/* Received handshake messages, in plaintext only (wolfSSL calls this
+ * before encryption is on: TLS 1.2 up to ChangeCipherSpec). Records the
+ * client's Certificate message and the length of its certificate_list
+ * (RFC 5246 7.4.6), 0 being the seed's "Certificate Length: 0". */
+static void on_handshake_msg(int write_p, int version, int content_type, const void *buf,
+			     size_t len, WOLFSSL *ssl, void *arg)
+{
+	(void)version;
+	(void)arg;
+	const uint8_t *p = buf;
+	struct conn *c = wolfSSL_GetIOReadCtx(ssl);
+	if (write_p || content_type != 22 || len < 7 || p[0] != 11 || !c)
+		return;
+	c->ev.cert_msg_len = (long)p[4] << 16 | (long)p[5] << 8 | p[6];
+	c->ev.cert_len_source = "wire";
+	if (c->ev.cert_msg_len == 0 && c->lis->s->client_auth == CAUTH_REQUIRE)
+		arm_swap(ssl, &swap_empty_cert);
+}
+
+/* Called by wolfSSL on a client-certificate error (and only then: no
+ * WOLFSSL_ALWAYS_VERIFY_CB). wolfSSL itself enforces the clientAuth EKU
+ * (EXTKEYUSE_AUTH_E); this only chooses the alert. Never overrides. */
+static int on_verify(int preverify, WOLFSSL_X509_STORE_CTX *store)
+{
+	WOLFSSL *ssl = wolfSSL_X509_STORE_CTX_get_ex_data(store,
+							  wolfSSL_get_ex_data_X509_STORE_CTX_idx());
+	if (!preverify && ssl && wolfSSL_X509_STORE_CTX_get_error(store) == EXTKEYUSE_AUTH_E)
+		arm_swap(ssl, &swap_bad_purpose);
+	return preverify;
+}
+
 /* Seed 002: which CAs are trusted for client certs and which CA names
  * the CertificateRequest advertises are separate on purpose. */
 static int setup_client_auth(struct listener *lis, const char *dir, char *err, size_t cap)
@@ -125,9 +207,17 @@ static int setup_client_auth(struct listener *lis, const char *dir, char *err, s
 		return -1;
 	}
 	int mode = WOLFSSL_VERIFY_PEER;
-	if (s->client_auth == CAUTH_REQUIRE)
+	if (s->client_auth == CAUTH_REQUIRE) {
 		mode |= WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-	wolfSSL_CTX_set_verify(lis->ctx, mode, NULL);
+		/* Without it wolfSSL's TLS 1.2 server meets an empty Certificate
+		 * only at ClientKeyExchange and closes without any alert; with it
+		 * the alert follows the Certificate, as in the seed's capture. */
+		wolfSSL_CTX_mutual_auth(lis->ctx, 1);
+	}
+	if (swap_idx < 0)
+		swap_idx = wolfSSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	wolfSSL_CTX_set_verify(lis->ctx, mode, on_verify);
+	wolfSSL_CTX_set_msg_callback(lis->ctx, on_handshake_msg);
 	path_in(path, sizeof(path), dir, s->advertised_ca[0] ? s->advertised_ca : s->client_ca);
 	WOLF_STACK_OF(WOLFSSL_X509_NAME) *names = wolfSSL_load_client_CA_file(path);
 	if (!names) {

@@ -25,7 +25,7 @@ class Suite:
     host = "127.0.0.1"
 
     def __init__(self, scenarios=None, workdir=None, server=paths.SERVER, certs=paths.CERTS,
-                 scenario_dir=paths.SCENARIOS):
+                 scenario_dir=paths.SCENARIOS, bind=None, port_base=0):
         self._own_tmp = None
         if workdir is None:
             self._own_tmp = tempfile.TemporaryDirectory(prefix="tlsfault-")
@@ -38,6 +38,8 @@ class Suite:
         self.events_path = self.workdir / "events.jsonl"
         self.log_path = self.workdir / "server.log"
         self.scenarios = scenarios
+        self.bind = bind
+        self.port_base = port_base  # None: each scenario's own port
         self._server = Path(server)
         self._scenario_dir = Path(scenario_dir)
         self._proc = None
@@ -49,10 +51,13 @@ class Suite:
     # ---- lifecycle -------------------------------------------------------
     def start(self):
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        argv = [str(self._server), "serve", "--port-base", "0",
-                "--manifest", str(self.manifest_path), "--events", str(self.events_path),
+        argv = [str(self._server), "serve", "--manifest", str(self.manifest_path), "--events", str(self.events_path),
                 "--data", str(self.data_dir), "--scenarios", str(self._scenario_dir),
                 "--certs", str(self.certs)]
+        if self.port_base is not None:
+            argv += ["--port-base", str(self.port_base)]
+        if self.bind:
+            argv += ["--bind", self.bind]
         argv += list(self.scenarios) if self.scenarios else ["--all"]
         self._log = open(self.log_path, "wb")
         self._proc = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT,
