@@ -68,10 +68,16 @@ unit: $(UNIT_BINS)
 pytest: all
 	$(PYTEST) -q harness/tests $(PYTEST_ARGS)
 
+# mk/*.mk add their own targets (fuzz, bench, check) and may append
+# targets to TEST_EXTRA to run them as part of `make test`.
+TEST_EXTRA :=
+include $(sort $(wildcard mk/*.mk))
+
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory pytest
+	@$(if $(strip $(TEST_EXTRA)),$(MAKE) --no-print-directory $(TEST_EXTRA),true)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
