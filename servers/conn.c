@@ -202,11 +202,14 @@ int conn_io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	struct conn *c = ctx;
 	ssize_t n;
 	/* The wire carries the replacement; wolfSSL's alert history does not. */
-	tlsctx_swap_alert(ssl, (uint8_t *)buf, (size_t)sz, &c->ev.alert_sent);
+	struct alert_rec swapped;
+	int did_swap = tlsctx_swap_alert(ssl, (uint8_t *)buf, (size_t)sz, &swapped) == 0;
 	do
 		n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n >= 0) {
+		if (did_swap && n > 0)
+			c->ev.alert_sent = swapped;
 		c->ev.bytes_out += (uint64_t)n;
 		if (n > 0 && buf[0] == 21) /* an alert record reached the wire */
 			c->alert_tx_seen = 1;
