@@ -1,9 +1,11 @@
 #!/bin/sh
 # Install what tlsfault needs on Debian 12 (idempotent, fast when done).
+# libnss3-tools: certutil, to give headless Chromium a private NSS trust store.
 set -eu
 pkgs="build-essential pkg-config dpkg-dev autoconf automake libtool
  libcmocka-dev libinih-dev python3 python3-pytest
  curl openssl wget gnutls-bin lftp default-jdk-headless nodejs chromium
+ libnss3-tools
  clang libclang-rt-14-dev valgrind nginx-light"
 missing=""
 for p in $pkgs; do

@@ -25,7 +25,7 @@ const char *const scenario_classes[] = {
 	"not-yet-valid", "bad-purpose", "bad-signature", "no-shared-cipher",
 	"protocol-version", "not-tls", "reset", "handshake-failure",
 	"peer-rejected-cert", "cert-required", "tls-required", "auth-tls-refused",
-	"incomplete-response", "timeout", NULL,
+	"incomplete-response", "timeout", "session-reuse-required", NULL,
 };
 
 struct key_row {

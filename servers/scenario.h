@@ -62,6 +62,8 @@ struct scenario {
 	int ftp_auth_tls;
 	int ftp_require_tls;
 	int ftp_data_reuse;
+	/* [client] */
+	char client_cert[SCN_NAME_MAX];
 	/* [expect] */
 	char expect_class[SCN_NAME_MAX];
 	char expect_alert[SCN_NAME_MAX];

@@ -22,6 +22,7 @@ SCN_KEY(ftp, password, T_STR, ftp_password, NULL, "test account password (never 
 SCN_KEY(ftp, auth_tls, T_ENUM, ftp_auth_tls, auth_tls_names, "accept | refuse")
 SCN_KEY(ftp, require_tls, T_BOOL, ftp_require_tls, NULL, "refuse plaintext login (530)")
 SCN_KEY(ftp, data_reuse, T_BOOL, ftp_data_reuse, NULL, "data channel must resume the control session")
+SCN_KEY(client, cert, T_STR, client_cert, NULL, "cert profile the scenario's client presents (mTLS), e.g. client-a")
 SCN_KEY(expect, class, T_CLASS, expect_class, NULL, "failure class a correct client reports")
 SCN_KEY(expect, alert, T_ALERT, expect_alert, NULL, "alert a correct client sends, or none")
 SCN_KEY(expect, report, T_STR, expect_report, NULL, "what a correct client must report, in words")

@@ -1,0 +1,221 @@
+"""One adapter per real client: how to run it against a target under a
+profile. Adapters only run clients and return their raw output; turning
+that output into a failure class is classify.py's job (data tables).
+
+Profiles (issue 5): default, verify-none (skip verification, the seed 000
+workaround), legacy (allow TLS 1.0), no-split (do not split the first CBC
+record), rocky9 / centos7 / cipher-aes128 (FTPS cipher policies)."""
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..clients import Result, run
+from ..paths import ROOT, BUILD
+
+CLIENT_DIR = ROOT / "harness" / "clients"
+PROFILE_DIR = ROOT / "harness" / "profiles"
+TIMEOUT = 30
+HTTP_REQUEST = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"
+
+
+class NotApplicable(Exception):
+    """This client cannot express this profile or protocol."""
+
+
+class Adapter:
+    name = ""
+    family = ""        # TLS stack: openssl, gnutls, jsse, boringssl, node-openssl
+    binary = ""
+    protocols = ("https",)
+    profiles = ("default", "verify-none")
+
+    def installed(self):
+        return shutil.which(self.binary) is not None
+
+    def supports(self, target, profile):
+        return target.protocol in self.protocols and profile in self.profiles
+
+    def run(self, target, profile, workdir):
+        raise NotImplementedError
+
+
+def _client_cert_name(target):
+    return (target.info.get("client") or {}).get("cert") or None
+
+
+def _client_cert_files(target):
+    """(cert, key) the scenario's client should present, or (None, None)."""
+    name = _client_cert_name(target)
+    if not name:
+        return None, None
+    return target.certs / f"{name}.pem", target.certs / f"{name}.key"
+
+
+class Curl(Adapter):
+    name, family, binary = "curl", "openssl", "curl"
+    protocols = ("https", "ftps-explicit", "ftps-implicit")
+    profiles = ("default", "verify-none", "legacy", "no-split")
+
+    def run(self, target, profile, workdir):
+        if target.protocol != "https":
+            raise NotApplicable("curl FTPS runs through the FTPS adapters")
+        argv = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "15",
+                "--cacert", target.ca]
+        argv += {"default": [], "verify-none": ["-k"],
+                 "legacy": ["--tlsv1.0", "--ciphers", "DEFAULT@SECLEVEL=0"],
+                 "no-split": ["--ssl-allow-beast"]}[profile]
+        cert, key = _client_cert_files(target)
+        if cert:
+            argv += ["--cert", cert, "--key", key]
+        return run(argv + [f"https://localhost:{target.port}/"], timeout=TIMEOUT)
+
+
+class OpenSSL(Adapter):
+    name, family, binary = "openssl", "openssl", "openssl"
+    profiles = ("default", "verify-none", "legacy", "no-split")
+
+    def run(self, target, profile, workdir):
+        argv = ["openssl", "s_client", "-connect", f"127.0.0.1:{target.port}",
+                "-servername", "localhost", "-verify_hostname", "localhost",
+                "-CAfile", target.ca, "-ign_eof"]
+        if profile != "verify-none":
+            argv.append("-verify_return_error")
+        argv += {"default": [], "verify-none": [],
+                 "legacy": ["-cipher", "DEFAULT@SECLEVEL=0"], "no-split": ["-bugs"]}[profile]
+        cert, key = _client_cert_files(target)
+        if cert:
+            argv += ["-cert", cert, "-key", key]
+        return run(argv, input=HTTP_REQUEST, timeout=TIMEOUT)
+
+
+class PythonHTTPS(Adapter):
+    """Python's urllib over ssl.create_default_context (OpenSSL)."""
+    name, family, binary = "python", "openssl", "/usr/bin/python3"
+    profiles = ("default", "verify-none", "legacy")
+
+    def run(self, target, profile, workdir):
+        cert, key = _client_cert_files(target)
+        argv = ["/usr/bin/python3", CLIENT_DIR / "https_client.py", "--url",
+                f"https://localhost:{target.port}/", "--ca", target.ca, "--profile", profile]
+        if cert:
+            argv += ["--cert", cert, "--key", key]
+        return run(argv, timeout=TIMEOUT)
+
+
+class Wget(Adapter):
+    name, family, binary = "wget", "gnutls", "wget"
+    profiles = ("default", "verify-none")
+
+    def run(self, target, profile, workdir):
+        argv = ["wget", "-O", "/dev/null", "--tries=1", "--timeout=15", "--no-hsts",
+                f"--ca-certificate={target.ca}", "--no-config"]
+        if profile == "verify-none":
+            argv.append("--no-check-certificate")
+        cert, key = _client_cert_files(target)
+        if cert:
+            argv += [f"--certificate={cert}", f"--private-key={key}"]
+        return run(argv + [f"https://localhost:{target.port}/"], timeout=TIMEOUT)
+
+
+class GnuTLS(Adapter):
+    name, family, binary = "gnutls-cli", "gnutls", "gnutls-cli"
+    profiles = ("default", "verify-none", "legacy")
+
+    def run(self, target, profile, workdir):
+        argv = ["gnutls-cli", "--x509cafile", target.ca, "-p", str(target.port),
+                "--sni-hostname", "localhost", "--verify-hostname", "localhost"]
+        if profile == "verify-none":
+            argv.append("--insecure")
+        if profile == "legacy":
+            argv.append("--priority=NORMAL:+VERS-TLS1.0:+RSA:+AES-128-CBC:+SHA1")
+        cert, key = _client_cert_files(target)
+        if cert:
+            argv += ["--x509certfile", cert, "--x509keyfile", key]
+        return run(argv + ["127.0.0.1"], input=HTTP_REQUEST, timeout=TIMEOUT)
+
+
+class Node(Adapter):
+    name, family, binary = "node", "node-openssl", "node"
+    profiles = ("default", "verify-none", "legacy")
+
+    def run(self, target, profile, workdir):
+        cert, key = _client_cert_files(target)
+        opts = {"host": "127.0.0.1", "port": target.port, "servername": "localhost",
+                "ca": str(target.ca), "profile": profile,
+                "cert": str(cert) if cert else None, "key": str(key) if key else None}
+        return run(["node", CLIENT_DIR / "https_client.js", json.dumps(opts)], timeout=TIMEOUT)
+
+
+class Chromium(Adapter):
+    """Headless Chromium with a private NSS database that trusts only the
+    suite's CA (Chromium on Linux reads trust from NSS, not from PEM files).
+    The error page's net::ERR_* code is read from the dumped DOM; a
+    screenshot is kept for the report."""
+    name, family, binary = "chromium", "boringssl", "chromium"
+    profiles = ("default", "verify-none")
+
+    def supports(self, target, profile):
+        # A client certificate would have to be imported and auto-selected
+        # by policy; the issue scopes Chromium to the HTTPS scenarios.
+        return super().supports(target, profile) and target.client_auth == "none"
+    FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable",
+             "--timeout=15000", "--virtual-time-budget=10000"]
+
+    def _home(self, target, workdir):
+        home = Path(workdir) / "chromium-home"
+        db = home / ".pki" / "nssdb"
+        if not (db / "cert9.db").exists():
+            db.mkdir(parents=True, exist_ok=True)
+            r = run(["certutil", "-N", "-d", f"sql:{db}", "--empty-password"])
+            r2 = run(["certutil", "-A", "-d", f"sql:{db}", "-n", "tlsfault-test-root",
+                      "-t", "C,,", "-i", target.ca])
+            if r.rc or r2.rc:
+                raise RuntimeError(f"certutil failed: {r.err} {r2.err}")
+        return home
+
+    def run(self, target, profile, workdir):
+        home = self._home(target, workdir)
+        shot = Path(workdir) / "screens"
+        shot.mkdir(exist_ok=True)
+        png = shot / f"{target.scenario}-{profile}.png"
+        with tempfile.TemporaryDirectory(prefix="chromium-", dir=workdir) as profile_dir:
+            flags = self.FLAGS + [f"--user-data-dir={profile_dir}"]
+            if profile == "verify-none":
+                flags.append("--ignore-certificate-errors")
+            url = f"https://localhost:{target.port}/"
+            dom = run(["chromium", *flags, "--dump-dom", url], timeout=40,
+                      env={"HOME": str(home)})
+            run(["chromium", *flags, f"--screenshot={png}", "--window-size=1000,700", url],
+                timeout=40, env={"HOME": str(home)})
+        dom.screenshot = str(png) if png.exists() else None
+        return dom
+
+
+class Java(Adapter):
+    """Java 17 JSSE (HttpsURLConnection), the seed 002 gateway's own kind of
+    client: PKCS#12 keystore with the scenario's client cert, truststore
+    with the suite root only. Compiled once by mtls_clients.build_java."""
+    name, family, binary = "java", "jsse", "java"
+    profiles = ("default",)
+    _built = None
+
+    def run(self, target, profile, workdir):
+        from ..mtls_clients import P12_PASSWORD, JAVA_MAIN, build_java
+        if Java._built is None:
+            Java._built = build_java(BUILD)
+        jc = Java._built
+        argv = ["java", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", jc.classes, JAVA_MAIN,
+                "--url", f"https://localhost:{target.port}/",
+                "--truststore", jc.truststore, "--truststore-password", P12_PASSWORD]
+        cert = _client_cert_name(target)
+        if cert:
+            argv += ["--keystore", target.certs / f"{cert}.p12",
+                     "--keystore-password", P12_PASSWORD]
+        return run(argv, timeout=TIMEOUT)
+
+
+ADAPTERS = {a.name: a for a in (Curl(), OpenSSL(), PythonHTTPS(), Wget(), GnuTLS(), Node(),
+                                Java(), Chromium())}

@@ -1,0 +1,121 @@
+"""Run cells in parallel: cells of different scenarios at once, cells of
+one scenario one after another, so each cell's server events are exactly
+the connections its client made."""
+import fnmatch
+import subprocess
+import json
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from .. import paths
+from .adapters import ADAPTERS, NotApplicable
+from .cell import Cell, Target
+
+EVENT_WAIT = 5.0   # for the first event of a cell after its client exits
+EVENT_SETTLE = 0.3  # for any further connection it made
+
+
+def scenario_infos(scenario_dir=paths.SCENARIOS):
+    out = subprocess.run([paths.SERVER, "list", "--json", "--scenarios", scenario_dir],
+                         cwd=paths.ROOT, check=True, capture_output=True, text=True).stdout
+    return {s["scenario"]["name"]: s for s in json.loads(out)["scenarios"]}
+
+
+def _matches(name, patterns):
+    return not patterns or any(fnmatch.fnmatch(name, p) for p in patterns)
+
+
+def named_profiles(info):
+    """default plus every profile or workaround the scenario names."""
+    out = ["default"]
+    for key in info["expect"].get("variants", {}):
+        kind, _, name = key.partition(".")
+        if kind in ("profile", "workaround") and name not in out:
+            out.append(name)
+    return out
+
+
+def plan(infos, scenarios=(), clients=(), protocols=()):
+    """(cells to run, cells skipped with why)."""
+    cells, skipped = [], []
+    for name, info in sorted(infos.items()):
+        proto = info["server"]["protocol"]
+        if not _matches(name, scenarios) or not _matches(proto, protocols):
+            continue
+        for client, ad in ADAPTERS.items():
+            if not _matches(client, clients) or proto not in ad.protocols:
+                continue
+            probe = Target(name, proto, "", 0, paths.CERTS, info)
+            for profile in named_profiles(info):
+                cell = Cell(name, client, profile)
+                if profile not in ad.profiles:
+                    skipped.append((cell, f"{client} has no '{profile}' profile"))
+                elif not ad.supports(probe, profile):
+                    skipped.append((cell, f"{client} does not run {proto} scenarios with "
+                                          f"client_auth={probe.client_auth}"))
+                else:
+                    cells.append(cell)
+    return cells, skipped
+
+
+class Runner:
+    def __init__(self, suite, infos, workdir, jobs=4, progress=True):
+        self.suite, self.infos, self.workdir = suite, infos, workdir
+        self.jobs, self.progress = jobs, progress
+        self._locks = {name: threading.Lock() for name in infos}
+        self._done = 0
+        self._print_lock = threading.Lock()
+
+    def target(self, scenario):
+        info = self.infos[scenario]
+        m = self.suite.manifest[scenario]
+        return Target(scenario, info["server"]["protocol"], m["host"], m["port"],
+                      self.suite.certs, info)
+
+    def run_cell(self, cell):
+        ad = ADAPTERS[cell.client]
+        rec = {"cell": cell}
+        if not ad.installed():
+            rec["status"] = "not-installed"
+            return rec
+        with self._locks[cell.scenario]:
+            mark = self.suite.mark(cell.scenario)
+            t0 = time.monotonic()
+            try:
+                rec["result"] = ad.run(self.target(cell.scenario), cell.profile, self.workdir)
+                rec["status"] = "ran"
+            except NotApplicable as e:
+                rec["status"], rec["why"] = "not-applicable", str(e)
+                return rec
+            rec["seconds"] = round(time.monotonic() - t0, 3)
+            rec["events"] = self._events(cell.scenario, mark)
+        return rec
+
+    def _events(self, scenario, mark):
+        try:
+            self.suite.events_after(scenario, mark, 1, EVENT_WAIT)
+        except AssertionError:
+            return []
+        time.sleep(EVENT_SETTLE)
+        return self.suite.events(scenario)[mark:]
+
+    def _tick(self, total, rec):
+        if not self.progress:
+            return
+        with self._print_lock:
+            self._done += 1
+            sys.stderr.write(f"\r[{self._done}/{total}] {rec['cell'].id:70.70}")
+            sys.stderr.flush()
+
+    def run(self, cells):
+        def one(cell):
+            rec = self.run_cell(cell)
+            self._tick(len(cells), rec)
+            return rec
+        with ThreadPoolExecutor(self.jobs) as pool:
+            recs = list(pool.map(one, cells))
+        if self.progress:
+            sys.stderr.write("\n")
+        return recs
