@@ -1,0 +1,1 @@
+"""tlsfault for client developers: `pytest -p tlsfault.pytest_plugin`."""
