@@ -33,5 +33,5 @@ def test_plugin_in_a_users_pytest(tmp_path):
              "-p", "no:cacheprovider", "--tlsfault-scenarios", "https-valid,https-self-signed",
              str(tmp_path / "test_user.py")], cwd=tmp_path, timeout=120,
             env={"PYTHONPATH": str(paths.ROOT / "harness")})
-    assert "2 passed, 1 failed" in r.out, r.out + r.err
+    assert "1 failed, 2 passed" in r.out, r.out + r.err
     assert "scenario 'https-nope' is not served" in r.out
