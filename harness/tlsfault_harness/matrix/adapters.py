@@ -148,21 +148,21 @@ class Node(Adapter):
 
 
 class Chromium(Adapter):
-    """Headless Chromium with a private NSS database that trusts only the
-    suite's CA (Chromium on Linux reads trust from NSS, not from PEM files).
-    The error page's net::ERR_* code is read from the dumped DOM; a
-    screenshot is kept for the report."""
+    """Headless Chromium driven over the DevTools pipe (clients/chromium_cdp.py)
+    with a private NSS database that trusts only the suite's CA (Chromium on
+    Linux reads trust from NSS, not from PEM files). Reports the
+    navigation's net::ERR_* code and keeps a screenshot for the report."""
     name, family, binary = "chromium", "boringssl", "chromium"
     profiles = ("default", "verify-none")
+    FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable",
+             "--window-size=1000,700"]
 
     def supports(self, target, profile):
         # A client certificate would have to be imported and auto-selected
         # by policy; the issue scopes Chromium to the HTTPS scenarios.
         return super().supports(target, profile) and target.client_auth == "none"
-    FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable",
-             "--timeout=15000", "--virtual-time-budget=10000"]
 
     def _home(self, target, workdir):
         home = Path(workdir) / "chromium-home"
@@ -178,20 +178,18 @@ class Chromium(Adapter):
 
     def run(self, target, profile, workdir):
         home = self._home(target, workdir)
-        shot = Path(workdir) / "screens"
-        shot.mkdir(exist_ok=True)
-        png = shot / f"{target.scenario}-{profile}.png"
+        shots = Path(workdir) / "screens"
+        shots.mkdir(exist_ok=True)
+        png = shots / f"{target.scenario}-{profile}.png"
         with tempfile.TemporaryDirectory(prefix="chromium-", dir=workdir) as profile_dir:
             flags = self.FLAGS + [f"--user-data-dir={profile_dir}"]
             if profile == "verify-none":
                 flags.append("--ignore-certificate-errors")
-            url = f"https://localhost:{target.port}/"
-            dom = run(["chromium", *flags, "--dump-dom", url], timeout=40,
-                      env={"HOME": str(home)})
-            run(["chromium", *flags, f"--screenshot={png}", "--window-size=1000,700", url],
-                timeout=40, env={"HOME": str(home)})
-        dom.screenshot = str(png) if png.exists() else None
-        return dom
+            r = run(["/usr/bin/python3", CLIENT_DIR / "chromium_cdp.py",
+                     f"https://localhost:{target.port}/", png, *flags], timeout=60,
+                    env={"HOME": str(home)})
+        r.screenshot = str(png) if png.exists() else None
+        return r
 
 
 class Java(Adapter):

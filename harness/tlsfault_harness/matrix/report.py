@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-SYMBOL = {"pass": "ok", "fail": "FAIL", "known": "known", "not-installed": "n/i",
+SYMBOL = {"pass": "pass", "fail": "FAIL", "known": "known", "not-installed": "n/i",
           "not-applicable": "-"}
 COLOR = {"pass": "#2e7d32", "fail": "#c62828", "known": "#ef8f00", "not-installed": "#757575",
          "not-applicable": "#bdbdbd"}
