@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 #include "tlsctx.h"
 
 static void conn_drive(struct conn *c);
+
+struct tf_limits tf_limits = {HANDSHAKE_TIMEOUT_MS, IDLE_TIMEOUT_MS, MAX_CONNECTIONS};
 
 /* ---- bookkeeping -------------------------------------------------- */
 
@@ -440,7 +443,8 @@ void conn_sweep(void *arg, int64_t now_ms)
 			int in_handshake = c->state == CS_RAW_HELLO || c->state == CS_HANDSHAKE;
 			conn_close(c, "server", "%s timeout after %d ms",
 				   in_handshake ? "handshake" : "idle",
-				   in_handshake ? HANDSHAKE_TIMEOUT_MS : IDLE_TIMEOUT_MS);
+				   in_handshake ? tf_limits.handshake_timeout_ms
+						: tf_limits.idle_timeout_ms);
 			conn_free(c);
 		}
 	}
@@ -451,7 +455,7 @@ void conn_sweep(void *arg, int64_t now_ms)
 static void touch(struct conn *c)
 {
 	if (c->state == CS_APP || c->state == CS_PLAIN)
-		c->deadline_ms = loop_now_ms() + IDLE_TIMEOUT_MS;
+		c->deadline_ms = loop_now_ms() + tf_limits.idle_timeout_ms;
 }
 
 ssize_t conn_read(struct conn *c, void *buf, size_t n)
@@ -617,7 +621,7 @@ static void handshake_ok(struct conn *c)
 		record_peer_cert(c);
 		c->ev.client_cert_verified = c->ev.client_subject[0] != '\0';
 	}
-	c->deadline_ms = loop_now_ms() + IDLE_TIMEOUT_MS;
+	c->deadline_ms = loop_now_ms() + tf_limits.idle_timeout_ms;
 	set_events(c, EPOLLIN);
 	if (c->lis->ops->on_tls_ready)
 		c->lis->ops->on_tls_ready(c);
@@ -680,7 +684,7 @@ int conn_start_tls(struct conn *c)
 	wolfSSL_SetIOWriteCtx(c->ssl, c);
 	memset(&c->rt, 0, sizeof(c->rt));
 	c->state = CS_HANDSHAKE;
-	c->deadline_ms = loop_now_ms() + HANDSHAKE_TIMEOUT_MS;
+	c->deadline_ms = loop_now_ms() + tf_limits.handshake_timeout_ms;
 	begin_capture(c);
 	if (c->lis->advertised_ca[0])
 		snprintf(c->ev.advertised_ca, sizeof(c->ev.advertised_ca), "%s",
@@ -762,7 +766,7 @@ static void conn_begin(struct conn *c)
 		/* fall through */
 	case START_PLAIN:
 		c->state = CS_PLAIN;
-		c->deadline_ms = loop_now_ms() + IDLE_TIMEOUT_MS;
+		c->deadline_ms = loop_now_ms() + tf_limits.idle_timeout_ms;
 		break;
 	case START_TLS:
 		if (conn_start_tls(c) != 0) {
@@ -775,11 +779,35 @@ static void conn_begin(struct conn *c)
 		ops->on_open(c);
 }
 
+/* The event of a connection that was accepted only to be closed. */
+static void refuse(struct listener *lis, int fd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void refuse(struct listener *lis, int fd, const char *fmt, ...)
+{
+	static struct event ev; /* large; the loop is single-threaded */
+	char msg[128];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	event_init(&ev, ++lis->srv->next_id, lis->s->name, lis->ops->channel);
+	ev.start_ms = ev.end_ms = loop_now_ms();
+	format_peer(fd, ev.peer, sizeof(ev.peer));
+	ev.closed_by = "server";
+	event_set_error(&ev, "%s", msg);
+	events_write(&ev);
+}
+
 struct conn *conn_adopt(struct listener *lis, int fd)
 {
 	struct server *srv = lis->srv;
-	if (srv->n_conns >= MAX_CONNECTIONS || srv->stopping) {
-		close(fd); /* refuse: the limit protects every other scenario */
+	if (srv->n_conns >= tf_limits.max_connections || srv->stopping) {
+		/* Refuse: the limit protects every other scenario. The refusal
+		 * is still a connection, so it still gets its event. */
+		if (!srv->stopping)
+			refuse(lis, fd, "refused: connection limit (%d) reached",
+			       tf_limits.max_connections);
+		close(fd);
 		return NULL;
 	}
 	struct conn *c = calloc(1, sizeof(*c));
@@ -794,7 +822,7 @@ struct conn *conn_adopt(struct listener *lis, int fd)
 	event_init(&c->ev, ++srv->next_id, lis->s->name, lis->ops->channel);
 	c->ev.start_ms = loop_now_ms();
 	format_peer(fd, c->ev.peer, sizeof(c->ev.peer));
-	c->deadline_ms = c->ev.start_ms + HANDSHAKE_TIMEOUT_MS;
+	c->deadline_ms = c->ev.start_ms + tf_limits.handshake_timeout_ms;
 	link_conn(srv, c);
 	c->want_events = EPOLLIN;
 	if (loop_add(&srv->loop, fd, EPOLLIN, &c->h) != 0) {
@@ -814,8 +842,24 @@ void conn_on_accept(struct loop_handler *h, uint32_t events)
 {
 	struct listener *lis = (struct listener *)h;
 	(void)events;
+	/* A descriptor kept in reserve: out of descriptors (EMFILE), accept()
+	 * fails and leaves the listener readable, and a level-triggered loop
+	 * would spin on it. Freeing the spare lets us accept and refuse. */
+	static int spare = -1;
+	if (spare < 0)
+		spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (int i = 0; i < 64; i++) {
 		int fd = accept4(lis->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && spare >= 0) {
+			close(spare);
+			fd = accept4(lis->fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0) {
+				refuse(lis, fd, "refused: out of file descriptors");
+				close(fd);
+			}
+			spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			continue;
+		}
 		if (fd < 0)
 			return;
 		conn_adopt(lis, fd);

@@ -7,6 +7,7 @@
 #include "http.h"
 
 struct https_state {
+	int64_t head_deadline_ms; /* the whole head, however slowly it trickles */
 	size_t len;
 	char head[HTTP_HEAD_MAX];
 };
@@ -78,6 +79,11 @@ static void https_readable(struct conn *c)
 			return;
 		}
 		st->len += (size_t)n;
+		/* conn_read() extended the idle deadline; a slowloris client
+		 * sending a byte at a time must not hold the connection past
+		 * one idle period after the handshake. */
+		if (c->deadline_ms > st->head_deadline_ms)
+			c->deadline_ms = st->head_deadline_ms;
 		if (c->lis->s->fault == FAULT_SPLIT_INTOLERANT) {
 			split_intolerant_request(c, st);
 			return;
@@ -101,9 +107,13 @@ static void https_readable(struct conn *c)
 
 static void https_tls_ready(struct conn *c)
 {
-	c->proto = calloc(1, sizeof(struct https_state));
-	if (!c->proto)
+	struct https_state *st = calloc(1, sizeof(*st));
+	c->proto = st;
+	if (!st) {
 		conn_close(c, "server", "out of memory");
+		return;
+	}
+	st->head_deadline_ms = loop_now_ms() + tf_limits.idle_timeout_ms;
 }
 
 static void https_close(struct conn *c)

@@ -5,6 +5,7 @@
  *   tlsfault validate [FILE...]
  *   tlsfault serve [--all | NAME...] [--port-base N] [--bind ADDR]
  *                  [--events FILE] [--manifest FILE] [--table]
+ *                  [--handshake-timeout MS] [--idle-timeout MS] [--max-connections N]
  * Common: --scenarios DIR (default: scenarios), --certs DIR (build/certs).
  */
 #include <getopt.h>
@@ -18,6 +19,7 @@
 #include "json.h"
 #include "scenario.h"
 #include "server.h"
+#include "tf_limits.h"
 
 struct cli {
 	const char *scenarios_dir;
@@ -35,6 +37,8 @@ static int usage(void)
 		"       tlsfault validate [FILE...]\n"
 		"       tlsfault serve [--all | NAME...] [--port-base N] [--bind ADDR]\n"
 		"                      [--events FILE] [--manifest FILE] [--table]\n"
+		"                      [--handshake-timeout MS] [--idle-timeout MS]\n"
+		"                      [--max-connections N]  (defaults: servers/tf_limits.h)\n"
 		"options: --scenarios DIR (default scenarios), --certs DIR (default build/certs),\n"
 		"         --data DIR (FTP upload roots, default build/run/data)\n");
 	return 2;
@@ -187,6 +191,9 @@ int main(int argc, char **argv)
 		{"port-base", required_argument, 0, 'p'}, {"bind", required_argument, 0, 'b'},
 		{"events", required_argument, 0, 'e'},    {"manifest", required_argument, 0, 'm'},
 		{"data", required_argument, 0, 'd'},	      {"table", no_argument, 0, 't'},
+		{"handshake-timeout", required_argument, 0, 'H'},
+		{"idle-timeout", required_argument, 0, 'I'},
+		{"max-connections", required_argument, 0, 'M'},
 		{"help", no_argument, 0, 'h'},	      {0, 0, 0, 0},
 	};
 	if (argc < 2)
@@ -212,6 +219,24 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'H':
+		case 'I':
+		case 'M': {
+			long v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 1 || v > 3600000) {
+				fprintf(stderr, "tlsfault: --%s: expected a number 1-3600000\n",
+					ch == 'H' ? "handshake-timeout" : ch == 'I' ? "idle-timeout"
+										 : "max-connections");
+				return 2;
+			}
+			if (ch == 'H')
+				tf_limits.handshake_timeout_ms = (int)v;
+			else if (ch == 'I')
+				tf_limits.idle_timeout_ms = (int)v;
+			else
+				tf_limits.max_connections = (int)v;
+			break;
+		}
 		default: return usage();
 		}
 	}

@@ -64,6 +64,7 @@ struct scenario {
 	int ftp_data_reuse;
 	/* [client] */
 	char client_cert[SCN_NAME_MAX];
+	int client_plaintext;
 	/* [expect] */
 	char expect_class[SCN_NAME_MAX];
 	char expect_alert[SCN_NAME_MAX];

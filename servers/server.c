@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "conn.h"
 #include "faults.h"
+#include "ftps.h"
 #include "https.h"
 #include "json.h"
 #include "tlsctx.h"
@@ -21,6 +23,8 @@ static const struct proto_ops *ops_for(const struct scenario *s)
 	const struct proto_ops *o = faults_override_ops(s);
 	if (o)
 		return o;
+	if (s->protocol == PROTO_FTPS_EXPLICIT || s->protocol == PROTO_FTPS_IMPLICIT)
+		return &ftps_ops;
 	return &https_ops;
 }
 
@@ -143,6 +147,13 @@ int server_run(const struct scenario *const *list, int n, const struct serve_opt
 	srv.loop.sweep = conn_sweep;
 	srv.loop.sweep_arg = &srv;
 	srv.data_root = o->data_dir;
+	/* MAX_CONNECTIONS needs more descriptors than the usual soft limit
+	 * of 1024; take what the hard limit allows. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	if (strcmp(o->bind, "127.0.0.1") && strcmp(o->bind, "::1"))
 		fprintf(stderr, "tlsfault: WARNING: binding %s; these servers are deliberately "
 				"insecure, keep them off shared networks\n", o->bind);

@@ -13,4 +13,14 @@
 #define APP_RECORDS_LOGGED 8	     /* sizes of the first application records */
 #define LISTEN_BACKLOG 511
 
+/* The three limits `serve` may override (--handshake-timeout,
+ * --idle-timeout, --max-connections: tests use short timeouts and a small
+ * limit). Defined in conn.c with the defaults above; set before serving. */
+struct tf_limits {
+	int handshake_timeout_ms;
+	int idle_timeout_ms;
+	int max_connections;
+};
+extern struct tf_limits tf_limits;
+
 #endif

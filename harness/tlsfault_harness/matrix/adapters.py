@@ -52,14 +52,55 @@ def _client_cert_files(target):
     return target.certs / f"{name}.pem", target.certs / f"{name}.key"
 
 
+FTPS = ("ftps-explicit", "ftps-implicit")
+FTP_PROFILES = ("default", "verify-none", "rocky9", "centos7", "cipher-aes128", "auth-tls")
+
+
+class _SuiteView:
+    """What ftp_clients' functions read from a Suite, for one target."""
+
+    def __init__(self, target, workdir):
+        self.certs, self.workdir = target.certs, Path(workdir)
+        self.manifest = {target.scenario: {"protocol": target.protocol}}
+        self._port = target.port
+
+    def port(self, scenario):
+        return self._port
+
+
+def _ftp_tls(target, profile):
+    """Whether the scenario's FTP client uses TLS ([client] plaintext)."""
+    plaintext = (target.info.get("client") or {}).get("plaintext")
+    return not plaintext or profile == "auth-tls"
+
+
+def _ftp_profile(profile):
+    return "default" if profile == "auth-tls" else profile
+
+
+def _ftp_run(kind, target, profile, workdir):
+    from .. import ftp_clients
+    fn = getattr(ftp_clients, kind)
+    return fn(_SuiteView(target, workdir), target.scenario, _ftp_profile(profile),
+              tls=_ftp_tls(target, profile)).result
+
+
 class Curl(Adapter):
     name, family, binary = "curl", "openssl", "curl"
-    protocols = ("https", "ftps-explicit", "ftps-implicit")
-    profiles = ("default", "verify-none", "legacy", "no-split")
+    protocols = ("https",) + FTPS
+    PROFILES = {"https": ("default", "verify-none", "legacy", "no-split")}
+
+    @property
+    def profiles(self):
+        return tuple(sorted(set(self.PROFILES["https"] + FTP_PROFILES)))
+
+    def supports(self, target, profile):
+        allowed = self.PROFILES["https"] if target.protocol == "https" else FTP_PROFILES
+        return target.protocol in self.protocols and profile in allowed
 
     def run(self, target, profile, workdir):
-        if target.protocol != "https":
-            raise NotApplicable("curl FTPS runs through the FTPS adapters")
+        if target.protocol in FTPS:
+            return self._ftps(target, profile, workdir)
         argv = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "15",
                 "--cacert", target.ca]
         argv += {"default": [], "verify-none": ["-k"],
@@ -69,6 +110,26 @@ class Curl(Adapter):
         if cert:
             argv += ["--cert", cert, "--key", key]
         return run(argv + [f"https://localhost:{target.port}/"], timeout=TIMEOUT)
+
+    def _ftps(self, target, profile, workdir):
+        """A directory listing, with ftp_clients' profile tables; -w prints
+        the last FTP reply code so a listing of an empty root still says
+        what happened."""
+        from ..ftp_clients import OPENSSL_PROFILE, PASSWORD, PROFILE_DIR, USER
+        implicit = target.protocol == "ftps-implicit"
+        tls = _ftp_tls(target, profile)
+        argv = ["curl", "-sS", "--max-time", "20", "--user", f"{USER}:{PASSWORD}",
+                "-o", "/dev/null", "-w", "FTP %{response_code}\n"]
+        if tls:
+            argv += ["--cacert", target.ca] + ([] if implicit else ["--ssl-reqd"])
+        cnf, ciphers = OPENSSL_PROFILE[_ftp_profile(profile)]
+        if ciphers:
+            argv += ["--ciphers", ciphers]
+        if profile == "verify-none":
+            argv.append("-k")
+        scheme = "ftps" if implicit and tls else "ftp"
+        env = {"OPENSSL_CONF": str(PROFILE_DIR / cnf)} if cnf else None
+        return run(argv + [f"{scheme}://localhost:{target.port}/"], timeout=TIMEOUT, env=env)
 
 
 class OpenSSL(Adapter):
@@ -90,11 +151,20 @@ class OpenSSL(Adapter):
 
 
 class PythonHTTPS(Adapter):
-    """Python's urllib over ssl.create_default_context (OpenSSL)."""
+    """Python's urllib over ssl.create_default_context (OpenSSL); for FTPS,
+    ftplib.FTP_TLS (ftp_clients.ftplib)."""
     name, family, binary = "python", "openssl", "/usr/bin/python3"
-    profiles = ("default", "verify-none", "legacy")
+    protocols = ("https",) + FTPS
+    HTTPS_PROFILES = ("default", "verify-none", "legacy")
+    profiles = tuple(sorted(set(HTTPS_PROFILES + FTP_PROFILES)))
+
+    def supports(self, target, profile):
+        allowed = self.HTTPS_PROFILES if target.protocol == "https" else FTP_PROFILES
+        return target.protocol in self.protocols and profile in allowed
 
     def run(self, target, profile, workdir):
+        if target.protocol in FTPS:
+            return _ftp_run("ftplib", target, profile, workdir)
         cert, key = _client_cert_files(target)
         argv = ["/usr/bin/python3", CLIENT_DIR / "https_client.py", "--url",
                 f"https://localhost:{target.port}/", "--ca", target.ca, "--profile", profile]
@@ -192,6 +262,16 @@ class Chromium(Adapter):
         return r
 
 
+class Lftp(Adapter):
+    """lftp (GnuTLS on Debian), FTPS only; profiles become ssl:priority."""
+    name, family, binary = "lftp", "gnutls", "lftp"
+    protocols = FTPS
+    profiles = FTP_PROFILES
+
+    def run(self, target, profile, workdir):
+        return _ftp_run("lftp", target, profile, workdir)
+
+
 class Java(Adapter):
     """Java 17 JSSE (HttpsURLConnection), the seed 002 gateway's own kind of
     client: PKCS#12 keystore with the scenario's client cert, truststore
@@ -216,4 +296,4 @@ class Java(Adapter):
 
 
 ADAPTERS = {a.name: a for a in (Curl(), OpenSSL(), PythonHTTPS(), Wget(), GnuTLS(), Node(),
-                                Java(), Chromium())}
+                                Lftp(), Java(), Chromium())}

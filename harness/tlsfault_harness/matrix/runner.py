@@ -50,7 +50,8 @@ def plan(infos, scenarios=(), clients=(), protocols=()):
             probe = Target(name, proto, "", 0, paths.CERTS, info)
             for profile in named_profiles(info):
                 cell = Cell(name, client, profile)
-                if profile not in ad.profiles:
+                if profile not in ad.profiles or (
+                        not ad.supports(probe, profile) and ad.supports(probe, "default")):
                     skipped.append((cell, f"{client} has no '{profile}' profile"))
                 elif not ad.supports(probe, profile):
                     skipped.append((cell, f"{client} does not run {proto} scenarios with "

@@ -76,6 +76,31 @@ def _client_alerts(events):
     return {a for a in (_alert(e, "alert_received") for e in events) if a and a != "close_notify"}
 
 
+TLS_FAILURES = set(CERT_CLASSES) | {"no-shared-cipher", "handshake-failure", "protocol-version",
+                                     "bad-signature"}
+
+
+def ftp_problems(cls, events):
+    """FTP control-channel facts (events' `ftp` object) for FTP classes."""
+    ftp = [e["ftp"] for e in events if e.get("channel") == "ftp-control" and e.get("ftp")]
+    if not ftp:
+        return ["no FTP control connection in the server's events"]
+    if cls in TLS_FAILURES and any(f["pass_sent"] or f["user_sent"] for f in ftp):
+        return ["credentials sent although TLS failed"]
+    if cls == "tls-required" and not any(f["login"] == "refused" and f["user_plaintext"]
+                                         for f in ftp):
+        return ["server did not refuse a plaintext login"]
+    if cls == "auth-tls-refused" and (any(f["user_sent"] for f in ftp) or not any(
+            c["cmd"].startswith("AUTH") and c["replies"] and c["replies"][-1] >= 500
+            for f in ftp for c in f["commands"])):
+        return ["no refused AUTH, or USER sent after the refusal"]
+    if cls == "session-reuse-required" and not any(f["data_reuse_refused"] for f in ftp):
+        return ["server did not refuse a data connection for session reuse"]
+    if cls == "ok" and not any(f["login"] == "ok" for f in ftp):
+        return ["no successful login in the server's events"]
+    return []
+
+
 def event_problems(cls, events, info, family):
     """Where the server's events disagree with the class the client reported."""
     if cls in (UNCLASSIFIED, "timeout"):
@@ -83,6 +108,10 @@ def event_problems(cls, events, info, family):
     if not events:
         return ["the server logged no connection for this cell"]
     p = []
+    if info["server"]["protocol"].startswith("ftps"):
+        p += ftp_problems(cls, events)
+        if cls in ("tls-required", "auth-tls-refused", "session-reuse-required"):
+            return p
     hs = {e["handshake"] for e in events}
     app = [e for e in events if (e.get("app") or {}).get("request_line")]
     if cls != "ok" and app:
