@@ -35,3 +35,16 @@ def test_plugin_in_a_users_pytest(tmp_path):
             env={"PYTHONPATH": str(paths.ROOT / "harness")})
     assert "1 failed, 2 passed" in r.out, r.out + r.err
     assert "scenario 'https-nope' is not served" in r.out
+
+
+def test_readme_example_runs_as_written(tmp_path):
+    """The ten-line example in README.md is a test that passes."""
+    readme = (paths.ROOT / "README.md").read_text()
+    section = readme.split("## Testing your own client", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "test_mine.py").write_text(code)
+    r = run([sys.executable, "-m", "pytest", "-q", "-p", "tlsfault.pytest_plugin",
+             "-p", "no:cacheprovider", "--tlsfault-scenarios", "ftps-self-signed",
+             str(tmp_path / "test_mine.py")], cwd=tmp_path, timeout=120,
+            env={"PYTHONPATH": str(paths.ROOT / "harness")})
+    assert "1 passed" in r.out, r.out + r.err
