@@ -44,6 +44,11 @@ static int to_pem(const unsigned char *der, int der_len, int type, char *pem, ch
 /* PKCS#8 DER of the key; returns its length or -1. */
 static int key_pkcs8(const struct issued *it, unsigned char *out, word32 cap)
 {
+	if (it->p->key_type == KEY_ECC256) {
+		word32 len = cap;
+		int rc = wc_EccKeyToPKCS8((ecc_key *)&it->ecc, out, &len);
+		return rc > 0 ? rc : -1;
+	}
 	unsigned char rsa[X509_DER_MAX];
 	int n = wc_RsaKeyToDer((RsaKey *)&it->key, rsa, sizeof(rsa));
 	if (n <= 0)

@@ -93,11 +93,24 @@ static int set_kind(struct profile *p, const char *v)
 	return 0;
 }
 
+static int set_key_type(struct profile *p, const char *v)
+{
+	if (!strcmp(v, "rsa2048"))
+		p->key_type = KEY_RSA2048;
+	else if (!strcmp(v, "ecc256"))
+		p->key_type = KEY_ECC256;
+	else
+		return -1;
+	return 0;
+}
+
 /* One key=value; returns -1 for a bad value, -2 for an unknown key. */
 static int set_key(struct profile *p, const char *k, const char *v)
 {
 	if (!strcmp(k, "kind"))
 		return set_kind(p, v);
+	if (!strcmp(k, "key"))
+		return set_key_type(p, v);
 	if (!strcmp(k, "subject"))
 		return copy_text(p->subject_cn, sizeof(p->subject_cn), v);
 	if (!strcmp(k, "issuer"))

@@ -9,10 +9,12 @@
 #define PROF_MAX 48
 
 enum prof_kind { PK_CA, PK_LEAF, PK_KEY_ONLY };
+enum prof_key { KEY_RSA2048, KEY_ECC256 };
 
 struct profile {
 	char name[PROF_NAME_MAX];
 	int kind;
+	int key_type;		     /* enum prof_key: rsa2048 (default) | ecc256 */
 	char subject_cn[PROF_TEXT_MAX];
 	char issuer[PROF_NAME_MAX];  /* "self" or an earlier profile */
 	int not_before_days;	     /* relative to now; negative = past */

@@ -12,6 +12,7 @@
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 #define RSA_BITS 2048
+#define ECC_BYTES 32 /* P-256 */
 
 static int der_length(size_t len, unsigned char *out, size_t cap)
 {
@@ -130,7 +131,9 @@ static int set_usage(Cert *cert, const struct profile *p)
 		}
 		return wc_SetKeyUsage(cert, "keyCertSign,cRLSign,digitalSignature");
 	}
-	int rc = wc_SetKeyUsage(cert, "digitalSignature,keyEncipherment");
+	/* An ECDSA key signs only (RFC 5480 3); an RSA key also enciphers. */
+	int rc = wc_SetKeyUsage(cert, p->key_type == KEY_ECC256 ? "digitalSignature"
+								 : "digitalSignature,keyEncipherment");
 	if (rc == 0 && p->eku[0])
 		rc = wc_SetExtKeyUsage(cert, p->eku);
 	if (rc == 0 && p->san[0]) {
@@ -141,13 +144,23 @@ static int set_usage(Cert *cert, const struct profile *p)
 	return rc;
 }
 
+static RsaKey *rsa_of(const struct issued *it)
+{
+	return it->p->key_type == KEY_RSA2048 ? (RsaKey *)&it->key : NULL;
+}
+
+static ecc_key *ecc_of(const struct issued *it)
+{
+	return it->p->key_type == KEY_ECC256 ? (ecc_key *)&it->ecc : NULL;
+}
+
 static int set_issuer(Cert *cert, struct issued *out, const struct issued *issuer)
 {
-	int rc = wc_SetSubjectKeyIdFromPublicKey(cert, &out->key, NULL);
+	int rc = wc_SetSubjectKeyIdFromPublicKey(cert, rsa_of(out), ecc_of(out));
 	if (rc)
 		return rc;
 	if (!issuer)
-		return wc_SetAuthKeyIdFromPublicKey(cert, &out->key, NULL);
+		return wc_SetAuthKeyIdFromPublicKey(cert, rsa_of(out), ecc_of(out));
 	rc = wc_SetIssuerBuffer(cert, issuer->der, issuer->der_len);
 	if (rc)
 		return rc;
@@ -160,8 +173,10 @@ static int make_cert(struct issued *out, const struct issued *issuer, WC_RNG *rn
 	const struct profile *p = out->p;
 	Cert cert;
 	int rc = wc_InitCert(&cert);
+	/* The signer's key decides the signature algorithm. */
+	const struct issued *signer = issuer ? issuer : out;
 	if (rc == 0) {
-		cert.sigType = CTC_SHA256wRSA;
+		cert.sigType = signer->p->key_type == KEY_ECC256 ? CTC_SHA256wECDSA : CTC_SHA256wRSA;
 		set_subject(&cert, p);
 		rc = set_validity(&cert, p);
 	}
@@ -173,12 +188,10 @@ static int make_cert(struct issued *out, const struct issued *issuer, WC_RNG *rn
 		snprintf(err, cap, "[%s] cannot build the certificate (%d)", p->name, rc);
 		return -1;
 	}
-	rc = wc_MakeCert(&cert, out->der, sizeof(out->der), &out->key, NULL, rng);
-	if (rc > 0) {
-		RsaKey *signer = issuer ? (RsaKey *)&issuer->key : &out->key;
-		rc = wc_SignCert(cert.bodySz, cert.sigType, out->der, sizeof(out->der), signer,
-				 NULL, rng);
-	}
+	rc = wc_MakeCert(&cert, out->der, sizeof(out->der), rsa_of(out), ecc_of(out), rng);
+	if (rc > 0)
+		rc = wc_SignCert(cert.bodySz, cert.sigType, out->der, sizeof(out->der),
+				 rsa_of(signer), ecc_of(signer), rng);
 	if (rc <= 0) {
 		snprintf(err, cap, "[%s] cannot sign the certificate: %s", p->name,
 			 wc_GetErrorString(rc));
@@ -189,13 +202,20 @@ static int make_cert(struct issued *out, const struct issued *issuer, WC_RNG *rn
 	return 0;
 }
 
+static int make_key(struct issued *out, WC_RNG *rng)
+{
+	int ecc = out->p->key_type == KEY_ECC256;
+	int rc = ecc ? wc_ecc_init(&out->ecc) : wc_InitRsaKey(&out->key, NULL);
+	if (rc)
+		return rc;
+	out->key_ready = 1;
+	return ecc ? wc_ecc_make_key_ex(rng, ECC_BYTES, &out->ecc, ECC_SECP256R1)
+		   : wc_MakeRsaKey(&out->key, RSA_BITS, WC_RSA_EXPONENT, rng);
+}
+
 int x509_make(struct issued *out, const struct issued *issuer, WC_RNG *rng, char *err, size_t cap)
 {
-	int rc = wc_InitRsaKey(&out->key, NULL);
-	if (rc == 0) {
-		out->key_ready = 1;
-		rc = wc_MakeRsaKey(&out->key, RSA_BITS, WC_RSA_EXPONENT, rng);
-	}
+	int rc = make_key(out, rng);
 	if (rc != 0) {
 		snprintf(err, cap, "[%s] key generation failed: %s", out->p->name,
 			 wc_GetErrorString(rc));
@@ -209,7 +229,9 @@ int x509_make(struct issued *out, const struct issued *issuer, WC_RNG *rng, char
 
 void x509_free(struct issued *it)
 {
-	if (it->key_ready)
+	if (it->key_ready && it->p->key_type == KEY_ECC256)
+		wc_ecc_free(&it->ecc);
+	else if (it->key_ready)
 		wc_FreeRsaKey(&it->key);
 	it->key_ready = 0;
 }

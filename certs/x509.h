@@ -4,6 +4,7 @@
 
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/random.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/rsa.h>
 
 #include "profile.h"
@@ -14,7 +15,8 @@
 struct issued {
 	const struct profile *p;
 	const struct issued *issuer; /* NULL when self-signed */
-	RsaKey key;
+	RsaKey key;	/* p->key_type == KEY_RSA2048 */
+	ecc_key ecc;	/* p->key_type == KEY_ECC256 */
 	int key_ready;
 	unsigned char der[X509_DER_MAX];
 	int der_len; /* 0 for a key-only profile */

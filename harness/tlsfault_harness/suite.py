@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class Suite:
         self._events = []
         self._events_pos = 0
         self._partial = b""
+        self._events_lock = threading.Lock()  # the matrix reads from many threads
 
     # ---- lifecycle -------------------------------------------------------
     def start(self):
@@ -119,6 +121,10 @@ class Suite:
 
     # ---- events ----------------------------------------------------------
     def _read_events(self):
+        with self._events_lock:
+            self._read_events_locked()
+
+    def _read_events_locked(self):
         try:
             with open(self.events_path, "rb") as f:
                 f.seek(self._events_pos)
@@ -135,7 +141,9 @@ class Suite:
 
     def events(self, scenario=None):
         self._read_events()
-        return [e for e in self._events if scenario is None or e.get("scenario") == scenario]
+        with self._events_lock:
+            return [e for e in self._events
+                    if scenario is None or e.get("scenario") == scenario]
 
     def mark(self, scenario):
         """How many events `scenario` has logged so far."""

@@ -133,8 +133,19 @@ class Curl(Adapter):
 
 
 class OpenSSL(Adapter):
+    """openssl s_client: HTTPS with a request; FTPS with `-starttls ftp`
+    (explicit) or TLS from the first byte (implicit), then a login."""
     name, family, binary = "openssl", "openssl", "openssl"
-    profiles = ("default", "verify-none", "legacy", "no-split")
+    protocols = ("https",) + FTPS
+    HTTPS_PROFILES = ("default", "verify-none", "legacy", "no-split")
+    profiles = tuple(sorted(set(HTTPS_PROFILES + FTP_PROFILES)))
+
+    def supports(self, target, profile):
+        if target.protocol == "https":
+            return profile in self.HTTPS_PROFILES
+        # s_client always starts TLS: it cannot be a plaintext FTP client
+        return (target.protocol in FTPS and profile in FTP_PROFILES
+                and _ftp_tls(target, profile))
 
     def run(self, target, profile, workdir):
         argv = ["openssl", "s_client", "-connect", f"127.0.0.1:{target.port}",
@@ -142,12 +153,21 @@ class OpenSSL(Adapter):
                 "-CAfile", target.ca, "-ign_eof"]
         if profile != "verify-none":
             argv.append("-verify_return_error")
-        argv += {"default": [], "verify-none": [],
-                 "legacy": ["-cipher", "DEFAULT@SECLEVEL=0"], "no-split": ["-bugs"]}[profile]
+        env, request = None, HTTP_REQUEST
+        if target.protocol in FTPS:
+            from ..ftp_clients import OPENSSL_PROFILE, PASSWORD, PROFILE_DIR, USER
+            cnf, ciphers = OPENSSL_PROFILE[_ftp_profile(profile)]
+            argv += (["-starttls", "ftp"] if target.protocol == "ftps-explicit" else [])
+            argv += ["-crlf"] + (["-cipher", ciphers] if ciphers else [])
+            env = {"OPENSSL_CONF": str(PROFILE_DIR / cnf)} if cnf else None
+            request = f"USER {USER}\nPASS {PASSWORD}\nQUIT\n"
+        else:
+            argv += {"default": [], "verify-none": [],
+                     "legacy": ["-cipher", "DEFAULT@SECLEVEL=0"], "no-split": ["-bugs"]}[profile]
         cert, key = _client_cert_files(target)
         if cert:
             argv += ["-cert", cert, "-key", key]
-        return run(argv, input=HTTP_REQUEST, timeout=TIMEOUT)
+        return run(argv, input=request, timeout=TIMEOUT, env=env)
 
 
 class PythonHTTPS(Adapter):

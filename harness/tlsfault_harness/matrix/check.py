@@ -17,7 +17,7 @@ from .. import paths
 from ..suite import Suite
 from . import mutants, report
 from .adapters import ADAPTERS
-from .runner import Runner, plan, scenario_infos
+from .runner import Runner, plan, scenario_infos, vocabulary
 from .verdict import judge
 
 
@@ -84,7 +84,7 @@ def main(argv=None):
             print(f"CHANGED {cid}: {old} -> {new}")
         rc = rc or (1 if changes else 0)
     if args.mutants:
-        classes = json.loads(os.popen(f"{paths.SERVER} list --json").read())["classes"]
+        classes = vocabulary()
         surv, indistinct = mutants.check(recs, infos, families, classes)
         n = sum(1 for r in recs if r["status"] == "ran")
         print(f"mutation check: {n} cells x {len(classes) - 1} wrong classes; "

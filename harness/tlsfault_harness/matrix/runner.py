@@ -17,10 +17,20 @@ EVENT_WAIT = 5.0   # for the first event of a cell after its client exits
 EVENT_SETTLE = 0.3  # for any further connection it made
 
 
-def scenario_infos(scenario_dir=paths.SCENARIOS):
+def _list_json(scenario_dir=paths.SCENARIOS):
     out = subprocess.run([paths.SERVER, "list", "--json", "--scenarios", scenario_dir],
                          cwd=paths.ROOT, check=True, capture_output=True, text=True).stdout
-    return {s["scenario"]["name"]: s for s in json.loads(out)["scenarios"]}
+    return json.loads(out)
+
+
+def scenario_infos(scenario_dir=paths.SCENARIOS):
+    """Every scenario as `tlsfault list --json` gives it (one parser: C's)."""
+    return {s["scenario"]["name"]: s for s in _list_json(scenario_dir)["scenarios"]}
+
+
+def vocabulary():
+    """The failure classes, from the server's own table."""
+    return _list_json()["classes"]
 
 
 def _matches(name, patterns):

@@ -136,7 +136,9 @@ def event_problems(cls, events, info, family):
         if "ok" in hs and not any(e.get("channel") == "plain" for e in events):
             p.append("server completed a handshake the client calls failed")
     elif cls == "not-tls":
-        if any(e.get("channel") != "plain" for e in events):
+        # a plaintext service, or an FTP control channel still in plaintext
+        if any(e.get("channel") not in ("plain", "ftp-control") or e["handshake"] != "none"
+               for e in events):
             p.append("a TLS listener answered although the client saw plaintext")
     elif cls == "bad-signature":
         if "ok" in hs or alerts - {"decrypt_error", "illegal_parameter", "handshake_failure"}:
