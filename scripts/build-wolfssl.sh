@@ -11,7 +11,7 @@ opts="--enable-static --disable-shared --disable-examples --disable-crypttests
  --enable-pkcallbacks --enable-certgen --enable-certreq --enable-certext
  --enable-keygen --enable-ip-alt-name --enable-pkcs12
  --enable-crl --enable-ocsp --enable-ocspstapling --enable-sni --enable-alpn
- --enable-supportedcurves --enable-session-ticket --enable-sessioncerts
+ --enable-supportedcurves --enable-session-ticket
  --enable-altcertchains --enable-ecc
  --enable-sp=yes --enable-sp-asm --enable-sp-math-all --enable-aesni --enable-intelasm"
 # STATIC_RSA: AES128-SHA/DES-CBC3-SHA; EX_DATA: per-connection data;
