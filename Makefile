@@ -50,7 +50,7 @@ $(OBJ)/%.o: servers/%.c | $(WOLF_LIB)
 $(B)/tlsfault: $(OBJ)/main.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(B)/certgen: $(wildcard certs/*.c) | $(WOLF_LIB)
+$(B)/certgen: $(wildcard certs/*.c) servers/textval.c | $(WOLF_LIB)
 	$(CC) $(CFLAGS) $(filter %.c,$^) $(LDLIBS) -o $@
 
 $(CERTS): $(B)/certgen certs/profiles.ini

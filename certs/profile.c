@@ -1,6 +1,7 @@
 /* profile — parse certs/profiles.ini with libinih and check it whole:
  * unknown keys, bad values and forward issuer references are errors. */
 #include "profile.h"
+#include "textval.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -22,30 +23,6 @@ static void perr(struct parse_state *st, const char *fmt, const char *a, const c
 	fprintf(stderr, fmt, a, b);
 	fputc('\n', stderr);
 	st->errors++;
-}
-
-static int parse_int(const char *v, int lo, int hi, int *out)
-{
-	char *end;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < lo || n > hi)
-		return -1;
-	*out = (int)n;
-	return 0;
-}
-
-static int parse_bool(const char *v, int *out)
-{
-	if (!strcmp(v, "yes") || !strcmp(v, "true")) {
-		*out = 1;
-		return 0;
-	}
-	if (!strcmp(v, "no") || !strcmp(v, "false")) {
-		*out = 0;
-		return 0;
-	}
-	return -1;
 }
 
 static int copy_text(char *dst, size_t cap, const char *v)
@@ -116,19 +93,19 @@ static int set_key(struct profile *p, const char *k, const char *v)
 	if (!strcmp(k, "issuer"))
 		return copy_text(p->issuer, sizeof(p->issuer), v);
 	if (!strcmp(k, "not_before_days"))
-		return parse_int(v, -36500, 36500, &p->not_before_days);
+		return textval_int(v, -36500, 36500, &p->not_before_days);
 	if (!strcmp(k, "not_after_days"))
-		return parse_int(v, -36500, 36500, &p->not_after_days);
+		return textval_int(v, -36500, 36500, &p->not_after_days);
 	if (!strcmp(k, "san"))
 		return copy_text(p->san, sizeof(p->san), v);
 	if (!strcmp(k, "eku"))
 		return copy_text(p->eku, sizeof(p->eku), v);
 	if (!strcmp(k, "path_len"))
-		return parse_int(v, -1, 8, &p->path_len);
+		return textval_int(v, -1, 8, &p->path_len);
 	if (!strcmp(k, "corrupt_key"))
-		return parse_bool(v, &p->corrupt_key);
+		return textval_bool(v, &p->corrupt_key);
 	if (!strcmp(k, "p12"))
-		return parse_bool(v, &p->p12);
+		return textval_bool(v, &p->p12);
 	return -2;
 }
 

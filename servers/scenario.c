@@ -1,5 +1,6 @@
 /* scenario — see scenario.h. */
 #include "scenario.h"
+#include "textval.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -120,30 +121,6 @@ static int parse_versions(const char *v, int *out)
 	return 0;
 }
 
-static int parse_port(const char *v, int *out)
-{
-	char *end;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < 0 || n > 65535)
-		return -1;
-	*out = (int)n;
-	return 0;
-}
-
-static int parse_bool(const char *v, int *out)
-{
-	if (!strcmp(v, "yes") || !strcmp(v, "true")) {
-		*out = 1;
-		return 0;
-	}
-	if (!strcmp(v, "no") || !strcmp(v, "false")) {
-		*out = 0;
-		return 0;
-	}
-	return -1;
-}
-
 static int is_alert_name(const char *v)
 {
 	if (!strcmp(v, "none"))
@@ -181,9 +158,9 @@ static const char *store(struct loader *ld, const struct key_row *r, const char 
 			return "path must be relative to the certs dir, without '..'";
 		return copy_str(field, r->size, v) ? "value too long" : NULL;
 	case T_PORT:
-		return parse_port(v, ifield) ? "port must be an integer 0-65535" : NULL;
+		return textval_int(v, 0, 65535, ifield) ? "port must be an integer 0-65535" : NULL;
 	case T_BOOL:
-		return parse_bool(v, ifield) ? "expected yes or no" : NULL;
+		return textval_bool(v, ifield) ? "expected yes or no" : NULL;
 	case T_VERSIONS:
 		return parse_versions(v, ifield)
 			       ? "a contiguous list of tls1.0, tls1.1, tls1.2, tls1.3"

@@ -18,7 +18,7 @@
 #include "json.h"
 #include "tlsctx.h"
 
-static const struct proto_ops *ops_for(const struct scenario *s)
+const struct proto_ops *server_ops_for(const struct scenario *s)
 {
 	const struct proto_ops *o = faults_override_ops(s);
 	if (o)
@@ -120,7 +120,7 @@ static int setup(struct server *srv, const struct scenario *const *list, int n,
 		lis->fd = -1;
 		lis->s = list[i];
 		lis->srv = srv;
-		lis->ops = ops_for(list[i]);
+		lis->ops = server_ops_for(list[i]);
 		lis->h.on_events = conn_on_accept;
 		srv->lis[srv->n_lis++] = lis;
 		int port = o->port_base >= 0 ? (o->port_base ? o->port_base + i : 0) : list[i]->port;

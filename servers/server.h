@@ -15,6 +15,10 @@ struct serve_opts {
 	int table;		/* print the demo table */
 };
 
+struct proto_ops;
+/* The front-end for a scenario: a fault's override, FTPS, or HTTPS. */
+const struct proto_ops *server_ops_for(const struct scenario *s);
+
 /* Serve `n` scenarios until SIGINT/SIGTERM. Returns the exit status. */
 int server_run(const struct scenario *const *list, int n, const struct serve_opts *o);
 

@@ -27,12 +27,17 @@ def test_unknown_scenario_is_a_clear_failure(tlsfault):
 '''
 
 
+def users_pytest(tmp_path, code, scenarios):
+    """A separate pytest, as a client developer runs it, on `code`."""
+    (tmp_path / "test_user.py").write_text(code)
+    return run([sys.executable, "-m", "pytest", "-q", "-p", "tlsfault.pytest_plugin",
+                "-p", "no:cacheprovider", "--tlsfault-scenarios", scenarios,
+                str(tmp_path / "test_user.py")], cwd=tmp_path, timeout=120,
+               env={"PYTHONPATH": str(paths.ROOT / "harness")})
+
+
 def test_plugin_in_a_users_pytest(tmp_path):
-    (tmp_path / "test_user.py").write_text(USER_TEST)
-    r = run([sys.executable, "-m", "pytest", "-q", "-p", "tlsfault.pytest_plugin",
-             "-p", "no:cacheprovider", "--tlsfault-scenarios", "https-valid,https-self-signed",
-             str(tmp_path / "test_user.py")], cwd=tmp_path, timeout=120,
-            env={"PYTHONPATH": str(paths.ROOT / "harness")})
+    r = users_pytest(tmp_path, USER_TEST, "https-valid,https-self-signed")
     assert "1 failed, 2 passed" in r.out, r.out + r.err
     assert "scenario 'https-nope' is not served" in r.out
 
@@ -42,9 +47,5 @@ def test_readme_example_runs_as_written(tmp_path):
     readme = (paths.ROOT / "README.md").read_text()
     section = readme.split("## Testing your own client", 1)[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
-    (tmp_path / "test_mine.py").write_text(code)
-    r = run([sys.executable, "-m", "pytest", "-q", "-p", "tlsfault.pytest_plugin",
-             "-p", "no:cacheprovider", "--tlsfault-scenarios", "ftps-self-signed",
-             str(tmp_path / "test_mine.py")], cwd=tmp_path, timeout=120,
-            env={"PYTHONPATH": str(paths.ROOT / "harness")})
+    r = users_pytest(tmp_path, code, "ftps-self-signed")
     assert "1 passed" in r.out, r.out + r.err

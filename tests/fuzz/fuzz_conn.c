@@ -33,6 +33,7 @@
 #include "faults.h"
 #include "ftps.h"
 #include "https.h"
+#include "server.h"
 #include "tlsctx.h"
 
 #define PUMP_MAX 20000
@@ -55,16 +56,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "fuzz_conn: %s\n", what);
 	exit(1);
-}
-
-static const struct proto_ops *ops_for(const struct scenario *s)
-{
-	const struct proto_ops *o = faults_override_ops(s);
-	if (o)
-		return o;
-	if (s->protocol == PROTO_FTPS_EXPLICIT || s->protocol == PROTO_FTPS_IMPLICIT)
-		return &ftps_ops;
-	return &https_ops;
 }
 
 static int listen_any(void)
@@ -102,7 +93,7 @@ static void setup(void)
 			die("calloc");
 		lis->s = &scn[i];
 		lis->srv = &srv;
-		lis->ops = ops_for(&scn[i]);
+		lis->ops = server_ops_for(&scn[i]);
 		lis->h.on_events = conn_on_accept;
 		if (tlsctx_build(lis, "build/certs", err, sizeof(err)) != 0)
 			die(err);
