@@ -5,9 +5,11 @@ that output into a failure class is classify.py's job (data tables).
 Profiles (issue 5): default, verify-none (skip verification, the seed 000
 workaround), legacy (allow TLS 1.0), no-split (do not split the first CBC
 record), rocky9 / centos7 / cipher-aes128 (FTPS cipher policies)."""
+import hashlib
 import json
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 from ..clients import Result, run
@@ -244,6 +246,7 @@ class Chromium(Adapter):
     navigation's net::ERR_* code and keeps a screenshot for the report."""
     name, family, binary = "chromium", "boringssl", "chromium"
     profiles = ("default", "verify-none")
+    _home_lock = threading.Lock()
     FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable",
@@ -255,16 +258,24 @@ class Chromium(Adapter):
         return super().supports(target, profile) and target.client_auth == "none"
 
     def _home(self, target, workdir):
-        home = Path(workdir) / "chromium-home"
+        # Named by the CA's hash: certs are remade at every build, and a
+        # database that still trusts the previous root fails every cell.
+        digest = hashlib.sha256(Path(target.ca).read_bytes()).hexdigest()[:16]
+        home = Path(workdir) / f"chromium-home-{digest}"
         db = home / ".pki" / "nssdb"
-        if not (db / "cert9.db").exists():
-            db.mkdir(parents=True, exist_ok=True)
-            r = run(["certutil", "-N", "-d", f"sql:{db}", "--empty-password"])
-            r2 = run(["certutil", "-A", "-d", f"sql:{db}", "-n", "tlsfault-test-root",
-                      "-t", "C,,", "-i", target.ca])
-            if r.rc or r2.rc:
-                raise RuntimeError(f"certutil failed: {r.err} {r2.err}")
+        with self._home_lock:  # scenarios run in parallel threads
+            if not (db / "cert9.db").exists():
+                self._make_nssdb(db, target.ca)
         return home
+
+    @staticmethod
+    def _make_nssdb(db, ca):
+        db.mkdir(parents=True, exist_ok=True)
+        r = run(["certutil", "-N", "-d", f"sql:{db}", "--empty-password"])
+        r2 = run(["certutil", "-A", "-d", f"sql:{db}", "-n", "tlsfault-test-root",
+                  "-t", "C,,", "-i", ca])
+        if r.rc or r2.rc:
+            raise RuntimeError(f"certutil failed: {r.err} {r2.err}")
 
     def run(self, target, profile, workdir):
         home = self._home(target, workdir)
