@@ -19,7 +19,8 @@
 
 static void conn_drive(struct conn *c);
 
-struct tf_limits tf_limits = {HANDSHAKE_TIMEOUT_MS, IDLE_TIMEOUT_MS, MAX_CONNECTIONS};
+struct tf_limits tf_limits = {HANDSHAKE_TIMEOUT_MS, IDLE_TIMEOUT_MS, MAX_CONNECTIONS,
+			      FTP_UPLOAD_MAX_MB * 1024LL * 1024};
 
 /* ---- bookkeeping -------------------------------------------------- */
 

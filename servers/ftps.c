@@ -93,6 +93,7 @@ struct ftp_data {
 	char command[FTP_LOG_CMD_LEN];
 	int protected_;
 	int ok;	    /* the transfer completed */
+	int too_large; /* the upload passed tf_limits.ftp_upload_max */
 	int result; /* the final reply it produced */
 	const char *why;
 	unsigned long long bytes;
@@ -379,6 +380,9 @@ static void xfer_finished(struct ftp_sess *s, struct ftp_data *d, struct conn *d
 		reply(s, 226, cmd == CMD_RETR || cmd == CMD_STOR || cmd == CMD_APPE
 				      ? "Transfer complete."
 				      : "Directory send OK.");
+	} else if (d->too_large) {
+		d->result = 552;
+		reply(s, 552, "Requested file action aborted. Exceeded storage allocation.");
 	} else if (!strcmp(dc->ev.handshake, "failed") || (d->protected_ && !dc->handshake_done)) {
 		d->result = 522;
 		reply(s, 522, "SSL connection failed");
@@ -458,6 +462,23 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* Store `n` more upload bytes, within the size limit. 0, or -1 when the
+ * data connection was closed (limit passed, or the file write failed). */
+static int store_upload(struct conn *dc, struct ftp_data *d, const uint8_t *p, size_t n)
+{
+	if ((long long)(d->bytes + n) > tf_limits.ftp_upload_max) {
+		d->too_large = 1;
+		conn_close(dc, "server", "upload larger than %lld bytes", tf_limits.ftp_upload_max);
+		return -1;
+	}
+	if (write_all(d->s->x.fd, p, n) != 0) {
+		conn_close(dc, "server", "writing the file: %s", strerror(errno));
+		return -1;
+	}
+	d->bytes += (unsigned long long)n;
+	return 0;
+}
+
 /* Upload (STOR, APPE): everything readable goes to the file. */
 static void data_pull(struct conn *dc)
 {
@@ -468,12 +489,10 @@ static void data_pull(struct conn *dc)
 		return;
 	keep_control_alive(s);
 	if (d->early_len) {
-		if (write_all(s->x.fd, d->early, d->early_len) != 0) {
-			conn_close(dc, "server", "writing the file: %s", strerror(errno));
-			return;
-		}
-		d->bytes += d->early_len;
+		size_t n = d->early_len;
 		d->early_len = 0;
+		if (store_upload(dc, d, d->early, n) != 0)
+			return;
 	}
 	for (;;) {
 		ssize_t n = conn_read(dc, buf, sizeof(buf));
@@ -488,11 +507,8 @@ static void data_pull(struct conn *dc)
 			conn_close(dc, "client", "data connection failed during upload");
 			return;
 		}
-		if (write_all(s->x.fd, buf, (size_t)n) != 0) {
-			conn_close(dc, "server", "writing the file: %s", strerror(errno));
+		if (store_upload(dc, d, buf, (size_t)n) != 0)
 			return;
-		}
-		d->bytes += (unsigned long long)n;
 	}
 }
 

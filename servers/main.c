@@ -6,6 +6,7 @@
  *   tlsfault serve [--all | NAME...] [--port-base N] [--bind ADDR]
  *                  [--events FILE] [--manifest FILE] [--table]
  *                  [--handshake-timeout MS] [--idle-timeout MS] [--max-connections N]
+ *                  [--max-upload-mb N]
  * Common: --scenarios DIR (default: scenarios), --certs DIR (build/certs).
  */
 #include <getopt.h>
@@ -38,7 +39,8 @@ static int usage(void)
 		"       tlsfault serve [--all | NAME...] [--port-base N] [--bind ADDR]\n"
 		"                      [--events FILE] [--manifest FILE] [--table]\n"
 		"                      [--handshake-timeout MS] [--idle-timeout MS]\n"
-		"                      [--max-connections N]  (defaults: servers/tf_limits.h)\n"
+		"                      [--max-connections N] [--max-upload-mb N]\n"
+		"                      (defaults: servers/tf_limits.h)\n"
 		"options: --scenarios DIR (default scenarios), --certs DIR (default build/certs),\n"
 		"         --data DIR (FTP upload roots, default build/run/data)\n");
 	return 2;
@@ -194,6 +196,7 @@ int main(int argc, char **argv)
 		{"handshake-timeout", required_argument, 0, 'H'},
 		{"idle-timeout", required_argument, 0, 'I'},
 		{"max-connections", required_argument, 0, 'M'},
+		{"max-upload-mb", required_argument, 0, 'U'},
 		{"help", no_argument, 0, 'h'},	      {0, 0, 0, 0},
 	};
 	if (argc < 2)
@@ -219,6 +222,15 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'U': {
+			long v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 1 || v > 1048576) {
+				fprintf(stderr, "tlsfault: --max-upload-mb: expected a number 1-1048576\n");
+				return 2;
+			}
+			tf_limits.ftp_upload_max = v * 1024LL * 1024;
+			break;
+		}
 		case 'H':
 		case 'I':
 		case 'M': {

@@ -12,14 +12,16 @@
 #define EVENT_LINE_MAX 16384	     /* one JSON event line */
 #define APP_RECORDS_LOGGED 8	     /* sizes of the first application records */
 #define LISTEN_BACKLOG 511
+#define FTP_UPLOAD_MAX_MB 1024	     /* one FTP upload; more gets 552 */
 
-/* The three limits `serve` may override (--handshake-timeout,
- * --idle-timeout, --max-connections: tests use short timeouts and a small
+/* The limits `serve` may override (--handshake-timeout, --idle-timeout,
+ * --max-connections, --max-upload-mb: tests use short timeouts and a small
  * limit). Defined in conn.c with the defaults above; set before serving. */
 struct tf_limits {
 	int handshake_timeout_ms;
 	int idle_timeout_ms;
 	int max_connections;
+	long long ftp_upload_max; /* bytes per STOR/APPE (--max-upload-mb) */
 };
 extern struct tf_limits tf_limits;
 

@@ -6,6 +6,7 @@ the scenarios it needs, and every wait is bounded.
 The server's memory at 1,000 idle TLS connections and the slowloris result
 are printed (run pytest with -s to see them)."""
 import json
+import os
 import shutil
 import socket
 import ssl
@@ -15,6 +16,7 @@ import pytest
 
 from tlsfault_harness import load_util as lu
 from tlsfault_harness import paths
+from tlsfault_harness.clients import run
 from tlsfault_harness.suite import ServerError, Suite
 
 VALID = "https-valid"
@@ -211,6 +213,32 @@ def test_connection_limit_refuses_gracefully(tmp_path):
         wait_events(s, VALID, 6, timeout=5)
         assert lu.https_get(port)[0] == 200
         assert s.stop() == 0
+
+
+def test_ftp_upload_over_the_size_limit_gets_552(tmp_path):
+    """--max-upload-mb 1: a 3 MiB STOR is cut at 1 MiB: the data connection
+    closes under the sender (curl: send failure) and the control channel
+    answers 552 (RFC 959: exceeded storage allocation); 512 KiB still works."""
+    small, big = tmp_path / "small.bin", tmp_path / "big.bin"
+    small.write_bytes(os.urandom(512 * 1024))
+    big.write_bytes(os.urandom(3 * 1024 * 1024))
+    with make_suite(tmp_path, scenarios=["ftps-valid"], args=["--max-upload-mb", "1"]) as s:
+        def upload(path, name):
+            return run(["curl", "-sS", "--ssl-reqd", "--cacert", s.certs / "ca.pem",
+                        "--user", "tester:secret", "-T", path,
+                        f"ftp://localhost:{s.port('ftps-valid')}/{name}"], timeout=30)
+        assert upload(small, "small.bin").rc == 0
+        r = upload(big, "big.bin")
+        assert r.rc == 55 and "Send failure" in r.err, r
+        stored = s.data_dir / "ftps-valid" / "big.bin"
+        assert stored.stat().st_size <= 1024 * 1024
+        assert (s.data_dir / "ftps-valid" / "small.bin").read_bytes() == small.read_bytes()
+        assert s.stop() == 0
+    data = [e for e in s.events("ftps-valid") if e["channel"] == "ftp-data"]
+    assert any("upload larger than 1048576 bytes" in (e["error"] or "") for e in data), data
+    stors = [c for e in s.events("ftps-valid") if e["channel"] == "ftp-control"
+             for c in e["ftp"]["commands"] if c["cmd"] == "STOR big.bin"]
+    assert stors and stors[0]["replies"][-1] == 552, stors
 
 
 # ---- bad input ---------------------------------------------------------------
