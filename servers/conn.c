@@ -412,7 +412,8 @@ void conn_close(struct conn *c, const char *closed_by, const char *error_fmt, ..
 	va_end(ap);
 }
 
-/* conn_close, then linger: for a handshake the server has just refused. */
+/* conn_close, then linger: for a handshake the server has just refused,
+ * and after a final reply (HTTP error, end of an FTP transfer). */
 static void close_lingering(struct conn *c, const char *closed_by, const char *error_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void close_lingering(struct conn *c, const char *closed_by, const char *error_fmt, ...)
@@ -568,7 +569,9 @@ static int flush_and_watch(struct conn *c)
 	}
 	touch(c);
 	if (r == 0 && c->close_after_flush) {
-		conn_close(c, "server", NULL);
+		/* the reply is out; a client still sending (a pipelined or
+		 * over-long request) must read it, not a RST: linger */
+		close_lingering(c, "server", NULL);
 		return -1;
 	}
 	set_events(c, EPOLLIN | (r ? EPOLLOUT : 0));
@@ -622,7 +625,7 @@ void conn_close_when_flushed(struct conn *c)
 {
 	c->close_after_flush = 1;
 	if (c->out_len == c->out_off)
-		conn_close(c, "server", NULL);
+		close_lingering(c, "server", NULL);
 }
 
 /* ---- TLS handshake ------------------------------------------------ */

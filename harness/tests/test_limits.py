@@ -256,6 +256,25 @@ def test_overlong_request_head_gets_431(tmp_path):
         assert ev["app"]["http_status"] == 431 and ev["handshake"] == "ok"
 
 
+def test_client_still_sending_after_431_is_drained_not_reset(tmp_path):
+    """A client that keeps writing after the server's 431 (it has not read
+    it yet) must not be reset: the server half-closes and drains (lingering
+    close), so the client's writes succeed and it then reads its 431."""
+    with make_suite(tmp_path) as s:
+        sk = lu.tls_connect(s.port(VALID))
+        try:
+            sk.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Long: " + b"a" * 9000)
+            time.sleep(0.3)  # the 431 is out and the server has closed its side
+            for _ in range(3):
+                sk.sendall(b"b" * 1000)  # without the drain: RST, then EPIPE here
+                time.sleep(0.1)
+            reply = lu.read_all(sk)
+        finally:
+            sk.close()
+        assert reply.startswith(b"HTTP/1.1 431 "), reply[:80]
+        assert s.stop() == 0
+
+
 @pytest.mark.parametrize("payload", [
     b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
     b"\x00" * 200,
