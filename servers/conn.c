@@ -252,33 +252,22 @@ static void record_alerts(struct conn *c)
 }
 
 /* A handshake that failed on a write (the peer already reset) may never
- * have read the client's alert: look for a plaintext alert record among
- * the bytes not yet handed to wolfSSL, reading once more if none are
- * staged. */
+ * have read the client's alert: pass the bytes still staged (reading once
+ * more if none are) through the same record tracker and alert witness that
+ * conn_io_recv uses for what it hands wolfSSL. */
 static void note_pending_alert(struct conn *c)
 {
 	if (c->handshake_done || c->ev.alert_received.code >= 0 || !c->ssl || c->fd < 0)
 		return;
-	if (c->rt.hdr_fill != 0 && c->rt.hdr_fill != 5)
-		return; /* inside a record header: no boundary to parse from */
 	if (fill(c) <= 0)
 		return;
-	const uint8_t *p = c->in + c->in_off;
-	size_t n = c->in_len - c->in_off;
-	size_t skip = c->rt.hdr_fill == 5 ? c->rt.body_left : 0;
-	if (skip > n)
-		return;
-	p += skip, n -= skip;
-	while (n >= 7) {
-		size_t len = (size_t)p[3] << 8 | p[4];
-		if (p[0] == 21 && len == 2) {
-			c->ev.alert_received.level = p[5];
-			c->ev.alert_received.code = p[6];
-			return;
-		}
-		if (n < 5 + len)
-			return;
-		p += 5 + len, n -= 5 + len;
+	while (c->in_off < c->in_len) {
+		const uint8_t *p = c->in + c->in_off;
+		size_t k = rec_track_span(&c->rt, c->in_len - c->in_off);
+		note_plaintext_alert(c, p, k);
+		if (rec_track_advance(&c->rt, p, k) < 0)
+			return; /* not a record stream: nothing more to read in it */
+		c->in_off += k;
 	}
 }
 
