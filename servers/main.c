@@ -20,6 +20,7 @@
 #include "json.h"
 #include "scenario.h"
 #include "server.h"
+#include "textval.h"
 #include "tf_limits.h"
 
 struct cli {
@@ -204,7 +205,6 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	optind = 2;
 	for (int ch; (ch = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
-		char *end;
 		switch (ch) {
 		case 'j': cli.json = 1; break;
 		case 'a': cli.all = 1; break;
@@ -216,37 +216,32 @@ int main(int argc, char **argv)
 		case 'd': cli.serve.data_dir = optarg; break;
 		case 't': cli.serve.table = 1; break;
 		case 'p':
-			cli.serve.port_base = (int)strtol(optarg, &end, 10);
-			if (*end || cli.serve.port_base < 0 || cli.serve.port_base > 65000) {
+			if (textval_int(optarg, 0, 65000, &cli.serve.port_base)) {
 				fprintf(stderr, "tlsfault: --port-base: expected 0-65000\n");
 				return 2;
 			}
 			break;
 		case 'U': {
-			long v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 1 || v > 1048576) {
+			int mb;
+			if (textval_int(optarg, 1, 1048576, &mb)) {
 				fprintf(stderr, "tlsfault: --max-upload-mb: expected a number 1-1048576\n");
 				return 2;
 			}
-			tf_limits.ftp_upload_max = v * 1024LL * 1024;
+			tf_limits.ftp_upload_max = mb * 1024LL * 1024;
 			break;
 		}
 		case 'H':
 		case 'I':
 		case 'M': {
-			long v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 1 || v > 3600000) {
+			int *limit = ch == 'H'	 ? &tf_limits.handshake_timeout_ms
+				     : ch == 'I' ? &tf_limits.idle_timeout_ms
+						 : &tf_limits.max_connections;
+			if (textval_int(optarg, 1, 3600000, limit)) {
 				fprintf(stderr, "tlsfault: --%s: expected a number 1-3600000\n",
 					ch == 'H' ? "handshake-timeout" : ch == 'I' ? "idle-timeout"
 										 : "max-connections");
 				return 2;
 			}
-			if (ch == 'H')
-				tf_limits.handshake_timeout_ms = (int)v;
-			else if (ch == 'I')
-				tf_limits.idle_timeout_ms = (int)v;
-			else
-				tf_limits.max_connections = (int)v;
 			break;
 		}
 		default: return usage();
