@@ -103,10 +103,10 @@ def _check_profile(profile):
 
 
 def curl(suite, scenario, profile="default", tls=True, upload=None, download=None,
-         path="/", timeout=30):
+         path="/", timeout=30, write_out=None):
     """curl ftp:// --ssl-reqd (explicit), ftps:// (implicit), or plain ftp://
     when tls=False. upload=(local, remote) or download=(remote, local); else
-    a directory listing of `path`."""
+    a directory listing of `path`. write_out: curl's -w format, printed last."""
     _check_profile(profile)
     port = suite.port(scenario)
     implicit = mode_of(suite, scenario) == "implicit"
@@ -120,6 +120,8 @@ def curl(suite, scenario, profile="default", tls=True, upload=None, download=Non
         argv += ["--ciphers", ciphers]
     if profile == "verify-none":
         argv += ["-k"]
+    if write_out:
+        argv += ["-w", write_out]
     scheme = "ftps" if implicit and tls else "ftp"
     if upload:
         argv += ["-T", upload[0], f"{scheme}://localhost:{port}/{upload[1]}"]

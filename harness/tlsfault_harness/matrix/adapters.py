@@ -25,18 +25,33 @@ class NotApplicable(Exception):
     """This client cannot express this profile or protocol."""
 
 
+FTPS = ("ftps-explicit", "ftps-implicit")
+FTP_PROFILES = ("default", "verify-none", "rocky9", "centos7", "cipher-aes128", "auth-tls")
+
+
+def _kind(protocol):
+    """Profiles are per kind of protocol: https, or ftps (either mode)."""
+    return "ftps" if protocol in FTPS else protocol
+
+
 class Adapter:
     name = ""
     family = ""        # TLS stack: openssl, gnutls, jsse, boringssl, node-openssl
     binary = ""
-    protocols = ("https",)
-    profiles = ("default", "verify-none")
+    PROFILES = {"https": ("default", "verify-none")}  # kind of protocol -> profiles
+
+    @property
+    def protocols(self):
+        return tuple(p for p in ("https",) + FTPS if _kind(p) in self.PROFILES)
+
+    def profiles_for(self, protocol):
+        return self.PROFILES.get(_kind(protocol), ())
 
     def installed(self):
         return shutil.which(self.binary) is not None
 
     def supports(self, target, profile):
-        return target.protocol in self.protocols and profile in self.profiles
+        return profile in self.profiles_for(target.protocol)
 
     def run(self, target, profile, workdir):
         raise NotImplementedError
@@ -52,10 +67,6 @@ def _client_cert_files(target):
     if not name:
         return None, None
     return target.certs / f"{name}.pem", target.certs / f"{name}.key"
-
-
-FTPS = ("ftps-explicit", "ftps-implicit")
-FTP_PROFILES = ("default", "verify-none", "rocky9", "centos7", "cipher-aes128", "auth-tls")
 
 
 class _SuiteView:
@@ -80,29 +91,23 @@ def _ftp_profile(profile):
     return "default" if profile == "auth-tls" else profile
 
 
-def _ftp_run(kind, target, profile, workdir):
+def _ftp_run(kind, target, profile, workdir, **kw):
     from .. import ftp_clients
     fn = getattr(ftp_clients, kind)
     return fn(_SuiteView(target, workdir), target.scenario, _ftp_profile(profile),
-              tls=_ftp_tls(target, profile)).result
+              tls=_ftp_tls(target, profile), **kw).result
 
 
 class Curl(Adapter):
     name, family, binary = "curl", "openssl", "curl"
-    protocols = ("https",) + FTPS
-    PROFILES = {"https": ("default", "verify-none", "legacy", "no-split")}
-
-    @property
-    def profiles(self):
-        return tuple(sorted(set(self.PROFILES["https"] + FTP_PROFILES)))
-
-    def supports(self, target, profile):
-        allowed = self.PROFILES["https"] if target.protocol == "https" else FTP_PROFILES
-        return target.protocol in self.protocols and profile in allowed
+    PROFILES = {"https": ("default", "verify-none", "legacy", "no-split"), "ftps": FTP_PROFILES}
 
     def run(self, target, profile, workdir):
         if target.protocol in FTPS:
-            return self._ftps(target, profile, workdir)
+            # a listing; -w prints the last FTP reply code, so a listing of
+            # an empty root still says what happened
+            return _ftp_run("curl", target, profile, workdir,
+                            write_out="FTP %{response_code}\n")
         argv = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "15",
                 "--cacert", target.ca]
         argv += {"default": [], "verify-none": ["-k"],
@@ -113,41 +118,17 @@ class Curl(Adapter):
             argv += ["--cert", cert, "--key", key]
         return run(argv + [f"https://localhost:{target.port}/"], timeout=TIMEOUT)
 
-    def _ftps(self, target, profile, workdir):
-        """A directory listing, with ftp_clients' profile tables; -w prints
-        the last FTP reply code so a listing of an empty root still says
-        what happened."""
-        from ..ftp_clients import OPENSSL_PROFILE, PASSWORD, PROFILE_DIR, USER
-        implicit = target.protocol == "ftps-implicit"
-        tls = _ftp_tls(target, profile)
-        argv = ["curl", "-sS", "--max-time", "20", "--user", f"{USER}:{PASSWORD}",
-                "-o", "/dev/null", "-w", "FTP %{response_code}\n"]
-        if tls:
-            argv += ["--cacert", target.ca] + ([] if implicit else ["--ssl-reqd"])
-        cnf, ciphers = OPENSSL_PROFILE[_ftp_profile(profile)]
-        if ciphers:
-            argv += ["--ciphers", ciphers]
-        if profile == "verify-none":
-            argv.append("-k")
-        scheme = "ftps" if implicit and tls else "ftp"
-        env = {"OPENSSL_CONF": str(PROFILE_DIR / cnf)} if cnf else None
-        return run(argv + [f"{scheme}://localhost:{target.port}/"], timeout=TIMEOUT, env=env)
-
 
 class OpenSSL(Adapter):
     """openssl s_client: HTTPS with a request; FTPS with `-starttls ftp`
     (explicit) or TLS from the first byte (implicit), then a login."""
     name, family, binary = "openssl", "openssl", "openssl"
-    protocols = ("https",) + FTPS
-    HTTPS_PROFILES = ("default", "verify-none", "legacy", "no-split")
-    profiles = tuple(sorted(set(HTTPS_PROFILES + FTP_PROFILES)))
+    PROFILES = {"https": ("default", "verify-none", "legacy", "no-split"), "ftps": FTP_PROFILES}
 
     def supports(self, target, profile):
-        if target.protocol == "https":
-            return profile in self.HTTPS_PROFILES
         # s_client always starts TLS: it cannot be a plaintext FTP client
-        return (target.protocol in FTPS and profile in FTP_PROFILES
-                and _ftp_tls(target, profile))
+        return super().supports(target, profile) and (
+            target.protocol not in FTPS or _ftp_tls(target, profile))
 
     def run(self, target, profile, workdir):
         argv = ["openssl", "s_client", "-connect", f"127.0.0.1:{target.port}",
@@ -176,13 +157,7 @@ class PythonHTTPS(Adapter):
     """Python's urllib over ssl.create_default_context (OpenSSL); for FTPS,
     ftplib.FTP_TLS (ftp_clients.ftplib)."""
     name, family, binary = "python", "openssl", "/usr/bin/python3"
-    protocols = ("https",) + FTPS
-    HTTPS_PROFILES = ("default", "verify-none", "legacy")
-    profiles = tuple(sorted(set(HTTPS_PROFILES + FTP_PROFILES)))
-
-    def supports(self, target, profile):
-        allowed = self.HTTPS_PROFILES if target.protocol == "https" else FTP_PROFILES
-        return target.protocol in self.protocols and profile in allowed
+    PROFILES = {"https": ("default", "verify-none", "legacy"), "ftps": FTP_PROFILES}
 
     def run(self, target, profile, workdir):
         if target.protocol in FTPS:
@@ -197,7 +172,6 @@ class PythonHTTPS(Adapter):
 
 class Wget(Adapter):
     name, family, binary = "wget", "gnutls", "wget"
-    profiles = ("default", "verify-none")
 
     def run(self, target, profile, workdir):
         argv = ["wget", "-O", "/dev/null", "--tries=1", "--timeout=15", "--no-hsts",
@@ -212,7 +186,7 @@ class Wget(Adapter):
 
 class GnuTLS(Adapter):
     name, family, binary = "gnutls-cli", "gnutls", "gnutls-cli"
-    profiles = ("default", "verify-none", "legacy")
+    PROFILES = {"https": ("default", "verify-none", "legacy")}
 
     def run(self, target, profile, workdir):
         argv = ["gnutls-cli", "--x509cafile", target.ca, "-p", str(target.port),
@@ -229,7 +203,7 @@ class GnuTLS(Adapter):
 
 class Node(Adapter):
     name, family, binary = "node", "node-openssl", "node"
-    profiles = ("default", "verify-none", "legacy")
+    PROFILES = {"https": ("default", "verify-none", "legacy")}
 
     def run(self, target, profile, workdir):
         cert, key = _client_cert_files(target)
@@ -245,7 +219,6 @@ class Chromium(Adapter):
     Linux reads trust from NSS, not from PEM files). Reports the
     navigation's net::ERR_* code and keeps a screenshot for the report."""
     name, family, binary = "chromium", "boringssl", "chromium"
-    profiles = ("default", "verify-none")
     _home_lock = threading.Lock()
     FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -296,8 +269,7 @@ class Chromium(Adapter):
 class Lftp(Adapter):
     """lftp (GnuTLS on Debian), FTPS only; profiles become ssl:priority."""
     name, family, binary = "lftp", "gnutls", "lftp"
-    protocols = FTPS
-    profiles = FTP_PROFILES
+    PROFILES = {"ftps": FTP_PROFILES}
 
     def run(self, target, profile, workdir):
         return _ftp_run("lftp", target, profile, workdir)
@@ -308,7 +280,7 @@ class Java(Adapter):
     client: PKCS#12 keystore with the scenario's client cert, truststore
     with the suite root only. Compiled once by mtls_clients.build_java."""
     name, family, binary = "java", "jsse", "java"
-    profiles = ("default",)
+    PROFILES = {"https": ("default",)}
     _built = None
 
     def run(self, target, profile, workdir):

@@ -60,8 +60,7 @@ def plan(infos, scenarios=(), clients=(), protocols=()):
             probe = Target(name, proto, "", 0, paths.CERTS, info)
             for profile in named_profiles(info):
                 cell = Cell(name, client, profile)
-                if profile not in ad.profiles or (
-                        not ad.supports(probe, profile) and ad.supports(probe, "default")):
+                if profile not in ad.profiles_for(proto):
                     skipped.append((cell, f"{client} has no '{profile}' profile"))
                 elif not ad.supports(probe, profile):
                     skipped.append((cell, f"{client} does not run {proto} scenarios with "
