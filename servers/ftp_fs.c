@@ -91,6 +91,21 @@ void ftp_fs_close(struct ftp_fs *fs)
 	fs->root_fd = -1;
 }
 
+/* openat without following a link. When the name is a symbolic link,
+ * errno is ELOOP whatever openat said (O_DIRECTORY on a link gives
+ * ENOTDIR), so the reply can name the refused link. */
+static int openat_nofollow(int dfd, const char *name, int flags)
+{
+	int fd = openat(dfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	int e = errno;
+	struct stat st;
+	if (fd < 0 && (e == ENOTDIR || e == ELOOP) &&
+	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		e = S_ISLNK(st.st_mode) ? ELOOP : e;
+	errno = e;
+	return fd;
+}
+
 /* Walk the directories of `vpath` from the root without following any
  * link. Returns a descriptor of the parent directory and copies the last
  * component into leaf ("" for the root itself, whose "parent" is the root
@@ -107,14 +122,8 @@ static int walk_parent(struct ftp_fs *fs, const char *vpath, char *leaf, size_t 
 	if (dfd < 0)
 		return -1;
 	for (char *save = NULL, *c = strtok_r(tmp, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-		int next = openat(dfd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int next = openat_nofollow(dfd, c, O_RDONLY | O_DIRECTORY);
 		int e = errno;
-		struct stat st;
-		/* O_NOFOLLOW|O_DIRECTORY on a link gives ELOOP or ENOTDIR: say
-		 * which, so the reply names the refused link. */
-		if (next < 0 && (e == ENOTDIR || e == ELOOP) &&
-		    fstatat(dfd, c, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			e = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
 		close(dfd);
 		if (next < 0) {
 			errno = e;
@@ -148,13 +157,8 @@ static int open_node(struct ftp_fs *fs, const char *arg, int flags, char *vpath,
 		return -1;
 	if (!leaf[0])
 		return dfd; /* the root */
-	int fd = openat(dfd, leaf, flags | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat_nofollow(dfd, leaf, flags);
 	int e = errno;
-	struct stat st;
-	/* With O_DIRECTORY a link gives ENOTDIR: name it as a refused link. */
-	if (fd < 0 && (e == ENOTDIR || e == ELOOP) &&
-	    fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		e = S_ISLNK(st.st_mode) ? ELOOP : e;
 	close(dfd);
 	errno = e;
 	return fd;
