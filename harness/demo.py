@@ -3,22 +3,15 @@
 failure, then narrate each connection as the server logs it. Ctrl-C stops
 the server (by its PID) and exits cleanly."""
 import argparse
-import json
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tlsfault_harness import paths  # noqa: E402
+from tlsfault_harness.matrix.runner import scenario_infos  # noqa: E402
 from tlsfault_harness.suite import ServerError, Suite  # noqa: E402
-
-
-def scenario_info():
-    out = subprocess.run([paths.SERVER, "list", "--json"], cwd=paths.ROOT, check=True,
-                         capture_output=True, text=True).stdout
-    return {s["scenario"]["name"]: s for s in json.loads(out)["scenarios"]}
 
 
 def try_command(info, port):
@@ -80,7 +73,7 @@ def main():
     except ServerError as e:
         print(f"demo: {e}", file=sys.stderr)
         return 1
-    print_table(suite, scenario_info())
+    print_table(suite, scenario_infos())
     seen = 0
     while not stop:
         events = suite.events()

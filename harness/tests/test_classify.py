@@ -1,21 +1,13 @@
 """The classifier tables against real client output captured from passing
 matrix cells (tests/classify/), and the tables' own sanity."""
-import re
-from pathlib import Path
 
 import pytest
 
 from tlsfault_harness.matrix.capture import FIXTURES, parse_fixture
 from tlsfault_harness.matrix.classify import UNCLASSIFIED, classify, same_as, tables
-from tlsfault_harness.clients import run
-from tlsfault_harness import paths
+from tlsfault_harness.matrix.runner import vocabulary
 
 FIXTURE_FILES = sorted(FIXTURES.glob("*/*.txt"))
-
-
-def vocabulary():
-    import json
-    return set(json.loads(run([paths.SERVER, "list", "--json"]).out)["classes"])
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -32,7 +24,7 @@ def test_fixtures_exist_for_every_client():
 
 def test_every_class_in_the_tables_is_in_the_vocabulary():
     rules, same = tables()
-    classes = vocabulary()
+    classes = set(vocabulary())
     for client, rows in rules.items():
         for _, _, cls in rows:
             assert cls in classes, f"{client}: {cls}"

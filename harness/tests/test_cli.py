@@ -1,7 +1,6 @@
 """The tlsfault command line: list, show, validate, and serve's refusals."""
 import json
 import re
-from pathlib import Path
 
 from tlsfault_harness import paths
 from tlsfault_harness.clients import run

@@ -5,7 +5,6 @@ the scenarios it needs, and every wait is bounded.
 
 The server's memory at 1,000 idle TLS connections and the slowloris result
 are printed (run pytest with -s to see them)."""
-import json
 import os
 import shutil
 import socket

@@ -4,7 +4,6 @@ The server writes a manifest once every listener is up and one JSON line per
 finished connection; tests take a mark before running a client and then wait
 for the event logged after that mark."""
 import json
-import os
 import signal
 import subprocess
 import tempfile

@@ -12,7 +12,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..clients import Result, run
+from ..clients import run
 from ..paths import ROOT, BUILD
 
 CLIENT_DIR = ROOT / "harness" / "clients"
