@@ -19,8 +19,13 @@
 
 static void conn_drive(struct conn *c);
 
-struct tf_limits tf_limits = {HANDSHAKE_TIMEOUT_MS, IDLE_TIMEOUT_MS, MAX_CONNECTIONS,
-			      FTP_UPLOAD_MAX_MB * 1024LL * 1024};
+struct tf_limits tf_limits = {HANDSHAKE_TIMEOUT_MS,
+			      IDLE_TIMEOUT_MS,
+			      MAX_CONNECTIONS,
+			      FTP_UPLOAD_MAX_MB * 1024LL * 1024,
+			      FTP_DATA_QUOTA_MB * 1024LL * 1024,
+			      FTP_LINE_TIMEOUT_MS,
+			      FTP_LOGIN_TIMEOUT_MS};
 
 /* ---- bookkeeping -------------------------------------------------- */
 
@@ -44,9 +49,14 @@ static void unlink_conn(struct server *srv, struct conn *c)
 	srv->n_conns--;
 }
 
+int conn_backlogged(const struct conn *c)
+{
+	return c->out_len - c->out_off > OUT_HIGH_WATER;
+}
+
 static void set_events(struct conn *c, uint32_t ev)
 {
-	if (c->read_paused)
+	if (c->read_paused || conn_backlogged(c))
 		ev &= ~(uint32_t)EPOLLIN;
 	if (c->state == CS_CLOSED || ev == c->want_events)
 		return;
@@ -135,11 +145,6 @@ static ssize_t fill(struct conn *c)
 	if (errno == ECONNRESET)
 		c->peer_reset = 1;
 	return -1;
-}
-
-size_t conn_pending_raw(const struct conn *c)
-{
-	return c->in_len - c->in_off;
 }
 
 const uint8_t *conn_raw(const struct conn *c, size_t *n)
@@ -297,9 +302,6 @@ static void finish(struct conn *c, const char *closed_by)
  * "Broken pipe" instead of the alert. So after a failed handshake the
  * server half-closes (FIN after the alert) and reads and discards what
  * still comes, for at most LINGER_MS; the event is already written. */
-#define LINGER_MS 2000
-#define LINGER_MAX 256
-
 struct linger_fd {
 	struct loop_handler h;
 	struct loop *loop;
@@ -322,19 +324,25 @@ static void linger_end(struct linger_fd *l)
 	n_lingering--;
 	loop_del(l->loop, l->fd);
 	close(l->fd);
-	free(l);
+	loop_retire(l->loop, &l->h, l);
 }
 
 static void linger_on_events(struct loop_handler *h, uint32_t events)
 {
 	struct linger_fd *l = (struct linger_fd *)h;
 	char sink[4096];
-	ssize_t n;
+	ssize_t n = -1;
 	(void)events;
-	do
-		n = read(l->fd, sink, sizeof(sink));
-	while (n > 0 || (n < 0 && errno == EINTR));
-	if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+	/* Bounded: a client flooding a lingering socket must not hold the
+	 * loop; level-triggered epoll calls again for the rest. */
+	for (int i = 0; i < LINGER_READS; i++) {
+		do
+			n = read(l->fd, sink, sizeof(sink));
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			break;
+	}
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
 		linger_end(l);
 }
 
@@ -382,9 +390,11 @@ static void close_v(struct conn *c, const char *closed_by, int linger, const cha
 		vsnprintf(msg, sizeof(msg), error_fmt, ap);
 		event_set_error(&c->ev, "%s", msg);
 	}
-	if (c->ssl && c->handshake_done && !c->peer_eof && !c->peer_reset &&
-	    !strcmp(closed_by, "server"))
-		wolfSSL_shutdown(c->ssl); /* best effort close_notify */
+	/* Best effort close_notify: when we end the stream, and in answer to
+	 * the peer's (RFC 8446 6.1; Python's ssl unwrap() waits for it). */
+	if (c->ssl && c->handshake_done && !c->peer_reset &&
+	    ((!c->peer_eof && !strcmp(closed_by, "server")) || c->peer_close_notify))
+		wolfSSL_shutdown(c->ssl);
 	finish(c, closed_by);
 	if (linger && !c->peer_eof && !c->peer_reset)
 		linger_start(c->srv, c->fd);
@@ -430,14 +440,19 @@ void conn_reset(struct conn *c, const char *error_fmt, ...)
 	c->fd = -1;
 }
 
+/* The struct itself is retired, not freed: its event may still be queued
+ * in the batch being run (loop.h). */
 static void conn_free(struct conn *c)
 {
 	unlink_conn(c->srv, c);
 	if (c->ssl)
 		wolfSSL_free(c->ssl);
+	c->ssl = NULL;
 	free(c->hello_raw);
+	c->hello_raw = NULL;
 	free(c->out);
-	free(c);
+	c->out = NULL;
+	loop_retire(&c->srv->loop, &c->h, c);
 }
 
 void conn_close_all(struct server *srv, const char *why)
@@ -448,6 +463,7 @@ void conn_close_all(struct server *srv, const char *why)
 		conn_free(c);
 	}
 	linger_sweep(0, 1);
+	loop_collect(&srv->loop); /* outside any batch: free what was retired */
 }
 
 void conn_sweep(void *arg, int64_t now_ms)
@@ -460,6 +476,11 @@ void conn_sweep(void *arg, int64_t now_ms)
 		 * connection ending its data connection): free it here, after
 		 * the loop's batch, where no event can still name it. */
 		if (c->state == CS_CLOSED) {
+			conn_free(c);
+			continue;
+		}
+		if (c->cap_deadline_ms && now_ms >= c->cap_deadline_ms) {
+			conn_close(c, "server", "%s", c->cap_why);
 			conn_free(c);
 			continue;
 		}
@@ -482,10 +503,29 @@ static void touch(struct conn *c)
 		c->deadline_ms = loop_now_ms() + tf_limits.idle_timeout_ms;
 }
 
+void conn_set_cap_deadline(struct conn *c, int64_t at_ms, const char *why)
+{
+	c->cap_deadline_ms = at_ms;
+	snprintf(c->cap_why, sizeof(c->cap_why), "%s", why ? why : "deadline passed");
+}
+
+void conn_yield(struct conn *c)
+{
+	if (c->state != CS_CLOSED)
+		loop_again(&c->srv->loop, &c->h);
+}
+
+int conn_eof_was_clean(const struct conn *c)
+{
+	return !c->ssl || c->state != CS_APP || c->peer_close_notify;
+}
+
 ssize_t conn_read(struct conn *c, void *buf, size_t n)
 {
 	if (c->state == CS_CLOSED)
 		return -1;
+	if (conn_backlogged(c))
+		return CONN_AGAIN; /* flush_and_watch resumes us when it drains */
 	if (c->ssl && c->state == CS_APP) {
 		int r = wolfSSL_read(c->ssl, buf, (int)n);
 		if (r > 0) {
@@ -495,7 +535,11 @@ ssize_t conn_read(struct conn *c, void *buf, size_t n)
 		int err = wolfSSL_get_error(c->ssl, r);
 		if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE)
 			return CONN_AGAIN;
-		if (err == WOLFSSL_ERROR_ZERO_RETURN || c->peer_eof)
+		if (err == WOLFSSL_ERROR_ZERO_RETURN) {
+			c->peer_close_notify = 1;
+			return 0;
+		}
+		if (c->peer_eof)
 			return 0;
 		char msg[80];
 		wolfSSL_ERR_error_string_n((unsigned long)err, msg, sizeof(msg));
@@ -822,6 +866,17 @@ static void refuse(struct listener *lis, int fd, const char *fmt, ...)
 	ev.closed_by = "server";
 	event_set_error(&ev, "%s", msg);
 	events_write(&ev);
+}
+
+void conn_refuse_fd(struct listener *lis, int fd, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	refuse(lis, fd, "%s", msg);
+	close(fd);
 }
 
 struct conn *conn_adopt(struct listener *lis, int fd)

@@ -91,6 +91,11 @@ struct conn {
 	int tls_write_pending; /* size of a wolfSSL_write that said WANT_WRITE */
 	int close_after_flush;
 	int read_paused; /* the front-end wants no EPOLLIN for now */
+	int peer_close_notify; /* the peer ended TLS with close_notify */
+	/* A deadline that activity does not extend (a line or a login that
+	 * must complete in time, however slowly it trickles); 0: none. */
+	int64_t cap_deadline_ms;
+	char cap_why[96];
 	struct event ev;
 	void *proto; /* front-end state */
 	struct conn *prev, *next;
@@ -101,6 +106,9 @@ void conn_on_accept(struct loop_handler *h, uint32_t events);
 /* Adopt an accepted socket as a connection of `lis` (a front-end's own
  * listener, e.g. an FTP data port). NULL if it was refused or closed. */
 struct conn *conn_adopt(struct listener *lis, int fd);
+/* Turn away an accepted socket with an event saying why; closes fd. */
+void conn_refuse_fd(struct listener *lis, int fd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Periodic deadline check (loop sweep callback). */
 void conn_sweep(void *srv, int64_t now_ms);
 /* Close every connection (shutdown); writes their events. */
@@ -120,8 +128,20 @@ void conn_close(struct conn *c, const char *closed_by, const char *error_fmt, ..
 int conn_start_tls(struct conn *c);
 /* Reset the TCP connection (RST, as Schannel/HTTP.sys do). */
 void conn_reset(struct conn *c, const char *error_fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Unconsumed raw bytes in the staging buffer. */
-size_t conn_pending_raw(const struct conn *c);
+/* Output queued above OUT_HIGH_WATER: conn_read() then says CONN_AGAIN
+ * and EPOLLIN is off until the peer has read enough (backpressure). */
+int conn_backlogged(const struct conn *c);
+/* Call the front-end's on_readable again after every other ready
+ * connection had its turn: for a handler that used its per-wakeup budget
+ * with input still buffered where epoll cannot see it. */
+void conn_yield(struct conn *c);
+/* Close the connection at `at_ms` whatever it does until then, with
+ * `why` as the event's error; 0 clears it. */
+void conn_set_cap_deadline(struct conn *c, int64_t at_ms, const char *why);
+/* After conn_read() returned 0: 1 when the peer ended the stream properly
+ * (TLS close_notify, or a FIN on a plain connection), 0 for a TLS stream
+ * cut by a bare FIN (truncation, RFC 8446 6.1). */
+int conn_eof_was_clean(const struct conn *c);
 /* Peek at raw staged bytes without consuming (plain front-ends). */
 const uint8_t *conn_raw(const struct conn *c, size_t *n);
 

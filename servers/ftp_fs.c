@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -207,34 +208,173 @@ int ftp_fs_open_read(struct ftp_fs *fs, const char *arg, struct stat *st)
 	return fd;
 }
 
-int ftp_fs_open_write(struct ftp_fs *fs, const char *arg, int append)
+/* Copy `n` bytes (-1: to the end) of `src` into `dst`. */
+static int copy_prefix(int src, int dst, long long n)
 {
+	char buf[65536];
+	while (n != 0) {
+		size_t want = n < 0 || n > (long long)sizeof(buf) ? sizeof(buf) : (size_t)n;
+		ssize_t r = read(src, buf, want);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			if (n > 0) {
+				errno = ESPIPE; /* REST past the end of the file */
+				return -1;
+			}
+			return 0;
+		}
+		for (ssize_t off = 0; off < r;) {
+			ssize_t w = write(dst, buf + off, (size_t)(r - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return -1;
+			off += w;
+		}
+		if (n > 0)
+			n -= r;
+	}
+	return 0;
+}
+
+static void upload_reset(struct ftp_upload *u)
+{
+	u->fd = u->dfd = -1;
+	u->leaf[0] = u->tmp[0] = '\0';
+}
+
+int ftp_fs_upload_begin(struct ftp_fs *fs, const char *arg, long long keep, struct ftp_upload *u)
+{
+	upload_reset(u);
 	char leaf[FTP_PATH_MAX];
 	int dfd = resolve(fs, arg, leaf, sizeof(leaf), NULL, 0);
 	if (dfd < 0)
 		return -1;
-	if (!leaf[0]) {
+	int e = 0;
+	struct stat st;
+	if (!leaf[0] || !strncmp(leaf, FTP_FS_TEMP_PREFIX, strlen(FTP_FS_TEMP_PREFIX)))
+		e = leaf[0] ? EACCES : EISDIR;
+	else if (strlen(leaf) >= sizeof(u->leaf))
+		e = ENAMETOOLONG;
+	else if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+		e = S_ISLNK(st.st_mode) ? ELOOP : EISDIR;
+	if (e) {
 		close(dfd);
-		errno = EISDIR;
-		return -1;
-	}
-	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK |
-		    (append ? 0 : O_TRUNC);
-	int fd = openat(dfd, leaf, flags, 0644);
-	int e = errno;
-	close(dfd);
-	if (fd < 0) {
 		errno = e;
 		return -1;
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EISDIR;
+	int fd = -1;
+	for (int tries = 0; fd < 0 && tries < 16; tries++) {
+		snprintf(u->tmp, sizeof(u->tmp), FTP_FS_TEMP_PREFIX "%d.%08lx", (int)getpid(),
+			 (unsigned long)random());
+		fd = openat(dfd, u->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		e = errno;
+		close(dfd);
+		upload_reset(u);
+		errno = e;
 		return -1;
 	}
-	fcntl(fd, F_SETFL, 0);
-	return fd;
+	snprintf(u->leaf, sizeof(u->leaf), "%s", leaf);
+	u->fd = fd;
+	u->dfd = dfd;
+	if (keep != 0) {
+		int src = openat_nofollow(dfd, leaf, O_RDONLY | O_NONBLOCK);
+		int rc = 0;
+		if (src >= 0) {
+			fcntl(src, F_SETFL, 0);
+			rc = copy_prefix(src, fd, keep);
+			e = errno;
+			close(src);
+		} else if (errno != ENOENT || keep > 0) {
+			rc = -1;
+			e = errno == ENOENT ? ESPIPE : errno;
+		}
+		if (rc != 0) {
+			ftp_fs_upload_abort(u);
+			errno = e;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int ftp_fs_upload_commit(struct ftp_upload *u)
+{
+	if (u->fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	int rc = close(u->fd);
+	u->fd = -1;
+	if (rc == 0)
+		rc = renameat(u->dfd, u->tmp, u->dfd, u->leaf);
+	int e = errno;
+	if (rc != 0)
+		unlinkat(u->dfd, u->tmp, 0);
+	close(u->dfd);
+	upload_reset(u);
+	errno = e;
+	return rc;
+}
+
+void ftp_fs_upload_abort(struct ftp_upload *u)
+{
+	if (u->dfd < 0)
+		return;
+	int e = errno;
+	if (u->fd >= 0)
+		close(u->fd);
+	unlinkat(u->dfd, u->tmp, 0);
+	close(u->dfd);
+	upload_reset(u);
+	errno = e;
+}
+
+/* Depth-limited: a tree deeper than this is not walked further (the
+ * quota then undercounts; FTP_PATH_MAX already bounds what MKD can make). */
+#define USAGE_DEPTH 64
+
+static long long usage_of(int dfd, int depth)
+{
+	long long total = 0;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (S_ISREG(st.st_mode))
+			total += (long long)st.st_size;
+		else if (S_ISDIR(st.st_mode) && depth < USAGE_DEPTH) {
+			int sub = openat(dirfd(d), e->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				total += usage_of(sub, depth + 1);
+		}
+	}
+	closedir(d);
+	return total;
+}
+
+long long ftp_fs_usage(struct ftp_fs *fs)
+{
+	/* A new open file description: a dup would share (and move) the
+	 * directory offset of root_fd. */
+	int dfd = openat(fs->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return dfd < 0 ? 0 : usage_of(dfd, 0);
 }
 
 DIR *ftp_fs_opendir(struct ftp_fs *fs, const char *arg, int *dir_fd)
@@ -253,6 +393,7 @@ DIR *ftp_fs_opendir(struct ftp_fs *fs, const char *arg, int *dir_fd)
 		return NULL;
 	}
 	*dir_fd = keep; /* for fstatat on the entries; caller closes */
+	rewinddir(d); /* the root's descriptor may be a dup with a moved offset */
 	return d;
 }
 
@@ -343,6 +484,9 @@ const char *ftp_fs_why(int err)
 	case ENOTEMPTY: return "Directory not empty.";
 	case ENAMETOOLONG: return "File name too long.";
 	case EINVAL: return "Bad path.";
+	case ESPIPE: return "Restart position beyond the end of the file.";
+	case ENOSPC: return "No space left on the device.";
+	case EDQUOT: return "Quota exceeded.";
 	default: return "Requested action not taken.";
 	}
 }

@@ -39,8 +39,27 @@ int ftp_fs_chdir(struct ftp_fs *fs, const char *arg);
 int ftp_fs_stat(struct ftp_fs *fs, const char *arg, struct stat *st);
 /* Open a regular file for reading (O_RDONLY, never a directory). */
 int ftp_fs_open_read(struct ftp_fs *fs, const char *arg, struct stat *st);
-/* Open for writing: truncate, or append when `append` (APPE, REST). */
-int ftp_fs_open_write(struct ftp_fs *fs, const char *arg, int append);
+/* An upload is written to a new temporary file in the target's directory
+ * and renamed over the target only when it completed: an aborted, reset
+ * or over-limit upload leaves the previous file as it was, and two
+ * uploads to one name each leave a whole file, the later one winning.
+ * Temporary names start with FTP_FS_TEMP_PREFIX (listings hide them). */
+#define FTP_FS_TEMP_PREFIX ".tlsfault-upload."
+struct ftp_upload {
+	int fd;	 /* the temporary file, open for writing; -1 none */
+	int dfd; /* its directory */
+	char leaf[256], tmp[64];
+};
+/* Begin an upload to `arg`. `keep` bytes of the existing file are first
+ * copied into it: -1 for all (APPE), n for REST n + STOR, 0 for none.
+ * A missing target counts as empty; REST past its end is ESPIPE. */
+int ftp_fs_upload_begin(struct ftp_fs *fs, const char *arg, long long keep, struct ftp_upload *u);
+/* Rename the temporary file over the target. 0, or -1 with errno. */
+int ftp_fs_upload_commit(struct ftp_upload *u);
+/* Remove the temporary file (no-op when none is open). */
+void ftp_fs_upload_abort(struct ftp_upload *u);
+/* Bytes of regular files under the root (for the data quota). */
+long long ftp_fs_usage(struct ftp_fs *fs);
 /* Open a directory for listing; `arg` NULL or "" means the cwd. The
  * result owns its descriptor (closedir frees it). */
 DIR *ftp_fs_opendir(struct ftp_fs *fs, const char *arg, int *dir_fd);

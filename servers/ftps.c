@@ -22,7 +22,6 @@
 #define FTP_LOG_CMDS 64	       /* commands kept in a control event */
 #define FTP_LOG_CMD_LEN 96     /* logged form of one command */
 #define FTP_EARLY_MAX 65536    /* data bytes accepted before their command */
-#define FTP_LIST_MAX (1 << 20) /* one directory listing */
 #define FTP_IO_CHUNK 65536     /* file <-> data connection step */
 #define FTP_TLS_FAIL_WINDOW_MS 60000 /* "after a TLS failure" look-back */
 
@@ -36,8 +35,14 @@ struct cmd_rec {
 
 struct ftp_sess {
 	struct conn *c;
+	struct server *srv;   /* outlives c: the session may be retired after it */
 	struct listener dlis; /* the passive data port; dlis.fd -1 when closed */
-	struct conn *dc;      /* the data connection, once accepted */
+	struct conn *dc;      /* the data connection, once it is the session's */
+	/* PROT P: connections on the data port that have not completed TLS
+	 * yet. The first to complete it becomes dc; a connection that never
+	 * speaks TLS (a port scanner, another local user) cannot take it. */
+	struct conn *cand[FTP_DATA_CANDIDATES];
+	int n_cand;
 	struct sockaddr_storage peer;
 	struct ftp_fs fs;
 	int fs_ready;
@@ -45,13 +50,15 @@ struct ftp_sess {
 	uint8_t in[FTP_LINE_MAX];
 	size_t in_len;
 	int discarding;
+	int64_t line_started_ms;  /* first byte of the partial line; 0 none */
+	int64_t login_deadline_ms;
 	/* Session state. */
 	int tls;	/* control channel protected */
 	int pbsz, prot_p;
 	char user[64];
 	int have_user, logged_in;
 	int type_ascii;
-	long long rest;
+	long long rest; /* REST: applies to the next transfer command only */
 	char rnfr[FTP_PATH_MAX];
 	int have_rnfr;
 	int closing;
@@ -61,7 +68,9 @@ struct ftp_sess {
 	size_t nocert_len;
 	/* Lifetime: a handler that holds the session across calls that may
 	 * close the control connection takes a reference (sess_hold); the
-	 * close then only marks it orphaned and the last release frees it. */
+	 * close then only marks it orphaned and the last release retires it
+	 * (loop_retire: freed after the batch, where its data port's event
+	 * may still be queued). */
 	int refs, orphaned, in_process;
 	/* The transfer in progress. */
 	struct {
@@ -69,8 +78,16 @@ struct ftp_sess {
 		int cmd;
 		char arg[FTP_PATH_MAX];
 		char logged[FTP_LOG_CMD_LEN];
-		int fd;		/* file */
-		char *list;	/* or a listing */
+		long long rest;		/* where RETR starts */
+		int fd;			/* RETR: the file */
+		struct ftp_upload up;	/* STOR/APPE: the temporary file */
+		long long quota_left;	/* STOR/APPE: bytes the data quota allows */
+		/* LIST/NLST/MLSD: the sorted names, turned into lines chunk by
+		 * chunk as the client reads (no whole listing in memory). */
+		char **names;
+		size_t n_names, next_name;
+		int list_dfd;
+		char *list; /* the chunk being sent */
 		size_t list_len, list_off;
 	} x;
 	/* The event record. */
@@ -84,6 +101,7 @@ struct ftp_sess {
 	uint64_t prior_fail_conn;
 	long long prior_fail_ms;
 	int data_conns, uploads, downloads, listings, reuse_refused, plain_transfers;
+	int data_refused; /* data-port connections turned away */
 	unsigned long long bytes_stored, bytes_sent;
 };
 
@@ -94,6 +112,8 @@ struct ftp_data {
 	int protected_;
 	int ok;	    /* the transfer completed */
 	int too_large; /* the upload passed tf_limits.ftp_upload_max */
+	int over_quota; /* ... or the data directory's quota */
+	int truncated; /* TLS upload ended by a bare FIN, no close_notify */
 	int result; /* the final reply it produced */
 	const char *why;
 	unsigned long long bytes;
@@ -184,7 +204,7 @@ static void sess_hold(struct ftp_sess *s)
 static void sess_release(struct ftp_sess *s)
 {
 	if (--s->refs == 0 && s->orphaned)
-		free(s);
+		loop_retire(&s->srv->loop, &s->dlis.h, s);
 }
 
 /* ---- the data port ------------------------------------------------ */
@@ -193,25 +213,54 @@ static void close_data_listener(struct ftp_sess *s)
 {
 	if (s->dlis.fd < 0)
 		return;
-	loop_del(&s->c->srv->loop, s->dlis.fd);
+	loop_del(&s->srv->loop, s->dlis.fd);
 	close(s->dlis.fd);
 	s->dlis.fd = -1;
+}
+
+static void list_free(struct ftp_sess *s)
+{
+	for (size_t i = s->x.next_name; i < s->x.n_names; i++)
+		free(s->x.names[i]);
+	free(s->x.names);
+	s->x.names = NULL;
+	s->x.n_names = s->x.next_name = 0;
+	if (s->x.list_dfd >= 0)
+		close(s->x.list_dfd);
+	s->x.list_dfd = -1;
+	free(s->x.list);
+	s->x.list = NULL;
+	s->x.list_len = s->x.list_off = 0;
 }
 
 static void xfer_reset(struct ftp_sess *s)
 {
 	if (s->x.fd >= 0)
 		close(s->x.fd);
-	free(s->x.list);
+	ftp_fs_upload_abort(&s->x.up); /* no-op once committed */
+	list_free(s);
 	memset(&s->x, 0, sizeof(s->x));
 	s->x.fd = -1;
-	s->rest = 0;
+	s->x.list_dfd = -1;
+	s->x.up.fd = s->x.up.dfd = -1;
+}
+
+static void drop_candidates(struct ftp_sess *s, const char *why)
+{
+	while (s->n_cand > 0) {
+		struct conn *dc = s->cand[--s->n_cand];
+		struct ftp_data *d = dc->proto;
+		if (d)
+			d->s = NULL;
+		conn_close(dc, "server", "%s", why);
+	}
 }
 
 /* Drop the data port and connection (a new PASV, ABOR, the end). */
 static void drop_data(struct ftp_sess *s, const char *why)
 {
 	close_data_listener(s);
+	drop_candidates(s, why);
 	if (s->dc) {
 		struct conn *dc = s->dc;
 		struct ftp_data *d = dc->proto;
@@ -233,26 +282,53 @@ static int same_host(const struct sockaddr_storage *a, const struct sockaddr_sto
 		       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
 }
 
+static void host_text(const struct sockaddr_storage *a, char *buf, size_t cap)
+{
+	if (a->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, buf, (socklen_t)cap);
+	else
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, buf,
+			  (socklen_t)cap);
+}
+
 static void data_on_accept(struct loop_handler *h, uint32_t events)
 {
 	struct listener *lis = (struct listener *)h;
 	struct ftp_sess *s = lis->user;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
 	(void)events;
-	int fd = accept4(lis->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	/* RFC 2577 5: only the control connection's host may take the port. */
-	if (!same_host(&ss, &s->peer)) {
-		close(fd);
-		return;
+	for (int i = 0; i < 8 && s->dlis.fd >= 0 && !gone(s); i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(lis->fd, (struct sockaddr *)&ss, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		/* RFC 2577 5: only the control connection's host may take the
+		 * port; every refusal is an event of its own. */
+		if (!same_host(&ss, &s->peer)) {
+			char from[INET6_ADDRSTRLEN] = "?", ctl[INET6_ADDRSTRLEN] = "?";
+			host_text(&ss, from, sizeof(from));
+			host_text(&s->peer, ctl, sizeof(ctl));
+			s->data_refused++;
+			conn_refuse_fd(lis, fd, "refused: data connection from %s, the control "
+					       "connection is from %s", from, ctl);
+			continue;
+		}
+		if (s->n_cand == FTP_DATA_CANDIDATES) {
+			s->data_refused++;
+			conn_refuse_fd(lis, fd, "refused: %d data connections already wait for TLS",
+				       FTP_DATA_CANDIDATES);
+			continue;
+		}
+		lis->data_start = s->prot_p ? 1 : 2;
+		/* Plain data (PROT C) has nothing more to check: the first
+		 * connection from the right host is the one. */
+		if (!s->prot_p)
+			close_data_listener(s);
+		sess_hold(s);
+		conn_adopt(lis, fd); /* data_open attaches it to the session */
+		sess_release(s);
 	}
-	close_data_listener(s);
-	lis->data_start = s->prot_p ? 1 : 2;
-	sess_hold(s);
-	conn_adopt(lis, fd); /* data_open attaches it to the session */
-	sess_release(s);
 }
 
 static int open_data_port(struct ftp_sess *s, int *port, uint8_t addr4[4])
@@ -268,13 +344,13 @@ static int open_data_port(struct ftp_sess *s, int *port, uint8_t addr4[4])
 	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 1) != 0 ||
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, FTP_DATA_CANDIDATES) != 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
 		close(fd);
 		return -1;
 	}
 	s->dlis.fd = fd;
-	if (loop_add(&s->c->srv->loop, fd, EPOLLIN, &s->dlis.h) != 0) {
+	if (loop_add(&s->srv->loop, fd, EPOLLIN, &s->dlis.h) != 0) {
 		close(fd);
 		s->dlis.fd = -1;
 		return -1;
@@ -294,7 +370,7 @@ static int open_data_port(struct ftp_sess *s, int *port, uint8_t addr4[4])
 
 static void data_pump(struct conn *dc);
 static void data_pull(struct conn *dc);
-static void ctl_process(struct ftp_sess *s);
+static void ctl_process(struct ftp_sess *s, int *budget);
 static void ctl_readable(struct conn *c);
 
 static const char *mark_text(struct ftp_sess *s, char *buf, size_t cap)
@@ -314,27 +390,26 @@ static const char *mark_text(struct ftp_sess *s, char *buf, size_t cap)
 }
 
 /* Move the transfer forward as far as the data connection allows:
- * 150 once it is connected, the run once its TLS is up (and resumed, when
- * the scenario requires it). */
+ * 150 once a data connection is there, the run once its TLS is up (and
+ * resumed, when the scenario requires it). */
 static void xfer_advance(struct ftp_sess *s)
 {
 	if (s->x.phase == X_NONE || gone(s))
 		return;
 	struct conn *dc = s->dc;
 	if (s->x.phase == X_WAIT_CONN) {
-		if (!dc)
+		if (!dc && !s->n_cand)
 			return; /* data_open will call again */
 		char buf[FTP_PATH_MAX + 128];
 		reply(s, 150, "%s", mark_text(s, buf, sizeof(buf)));
 		if (gone(s))
 			return;
 		s->x.phase = X_MARKED;
-		struct ftp_data *d = dc->proto;
-		snprintf(d->command, sizeof(d->command), "%s", s->x.logged);
 	}
 	if (s->x.phase != X_MARKED || !dc || dc->state == CS_HANDSHAKE)
 		return;
 	struct ftp_data *d = dc->proto;
+	snprintf(d->command, sizeof(d->command), "%s", s->x.logged);
 	if (d->protected_ && s->c->lis->s->ftp_data_reuse && !wolfSSL_session_reused(dc->ssl)) {
 		/* vsftpd, require_ssl_reuse=YES: answer 522 and end the session. */
 		s->reuse_refused++;
@@ -359,16 +434,32 @@ static void xfer_advance(struct ftp_sess *s)
 		data_pump(dc);
 }
 
+/* An upload that completed: the temporary file replaces the target. */
+static int commit_upload(struct ftp_sess *s, struct ftp_data *d)
+{
+	if (ftp_fs_upload_commit(&s->x.up) == 0)
+		return 0;
+	d->result = 451;
+	reply(s, 451, "Requested action aborted: could not store the file: %s",
+	      ftp_fs_why(errno));
+	return -1;
+}
+
 /* The data connection ended: answer the transfer on the control channel. */
 static void xfer_finished(struct ftp_sess *s, struct ftp_data *d, struct conn *dc)
 {
 	int running = s->x.phase == X_RUN || s->x.phase == X_MARKED;
 	int cmd = s->x.cmd;
+	int upload = cmd == CMD_STOR || cmd == CMD_APPE;
 	if (!running)
 		return;
 	if (d->ok) {
+		if (upload && commit_upload(s, d) != 0) {
+			xfer_reset(s);
+			return;
+		}
 		d->result = 226;
-		if (cmd == CMD_STOR || cmd == CMD_APPE) {
+		if (upload) {
 			s->uploads++;
 			s->bytes_stored += d->bytes;
 		} else if (cmd == CMD_RETR) {
@@ -377,23 +468,21 @@ static void xfer_finished(struct ftp_sess *s, struct ftp_data *d, struct conn *d
 		} else {
 			s->listings++;
 		}
-		reply(s, 226, cmd == CMD_RETR || cmd == CMD_STOR || cmd == CMD_APPE
-				      ? "Transfer complete."
-				      : "Directory send OK.");
-	} else if (d->too_large) {
+		reply(s, 226, cmd == CMD_RETR || upload ? "Transfer complete." : "Directory send OK.");
+	} else if (d->too_large || d->over_quota) {
 		d->result = 552;
 		reply(s, 552, "Requested file action aborted. Exceeded storage allocation.");
 	} else if (!strcmp(dc->ev.handshake, "failed") || (d->protected_ && !dc->handshake_done)) {
 		d->result = 522;
 		reply(s, 522, "SSL connection failed");
-	} else if (cmd == CMD_STOR || cmd == CMD_APPE) {
+	} else if (upload) {
 		d->result = 426;
 		reply(s, 426, "Failure reading network stream.");
 	} else {
 		d->result = 426;
 		reply(s, 426, "Failure writing network stream.");
 	}
-	xfer_reset(s);
+	xfer_reset(s); /* an upload not committed above is removed here */
 }
 
 /* The control connection is idle while its transfer runs: a long transfer
@@ -401,10 +490,28 @@ static void xfer_finished(struct ftp_sess *s, struct ftp_data *d, struct conn *d
 static void keep_control_alive(struct ftp_sess *s)
 {
 	if (!gone(s))
-		s->c->deadline_ms = loop_now_ms() + IDLE_TIMEOUT_MS;
+		s->c->deadline_ms = loop_now_ms() + tf_limits.idle_timeout_ms;
 }
 
-/* Download (RETR, LIST): keep at most one chunk queued on the connection. */
+static void entry_line(struct ftp_sess *s, int cmd, const char *name, const struct stat *st);
+
+/* The next chunk of a listing: lines for the next names, up to a chunk.
+ * 0 when the listing is done. */
+static size_t list_next_chunk(struct ftp_sess *s)
+{
+	s->x.list_len = s->x.list_off = 0;
+	while (s->x.next_name < s->x.n_names && s->x.list_len < FTP_IO_CHUNK) {
+		char *name = s->x.names[s->x.next_name++];
+		struct stat st;
+		if (fstatat(s->x.list_dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			entry_line(s, s->x.cmd, name, &st);
+		free(name);
+	}
+	return s->x.list_len;
+}
+
+/* Download (RETR, LIST): keep at most one chunk queued on the connection,
+ * and move at most READ_BUDGET bytes per wakeup (the others' turn). */
 static void data_pump(struct conn *dc)
 {
 	struct ftp_data *d = dc->proto;
@@ -413,14 +520,22 @@ static void data_pump(struct conn *dc)
 		return;
 	static uint8_t buf[FTP_IO_CHUNK];
 	int listing = s->x.cmd != CMD_RETR;
+	size_t moved = 0;
+	int at_end = 0;
 	keep_control_alive(s);
 	while (dc->state != CS_CLOSED && dc->out_len == dc->out_off) {
+		if (moved >= READ_BUDGET) {
+			conn_yield(dc);
+			return;
+		}
 		if (listing) {
-			size_t left = s->x.list_len - s->x.list_off;
-			if (left == 0)
+			if (s->x.list_off == s->x.list_len && list_next_chunk(s) == 0) {
+				at_end = 1;
 				break;
-			size_t k = left < FTP_IO_CHUNK ? left : FTP_IO_CHUNK;
+			}
+			size_t k = s->x.list_len - s->x.list_off;
 			d->bytes += k;
+			moved += k;
 			s->x.list_off += k;
 			if (conn_write(dc, s->x.list + s->x.list_off - k, k) != 0)
 				return;
@@ -433,19 +548,19 @@ static void data_pump(struct conn *dc)
 			conn_close(dc, "server", "reading the file: %s", strerror(errno));
 			return;
 		}
-		if (n == 0)
+		if (n == 0) {
+			at_end = 1;
 			break;
+		}
 		d->bytes += (unsigned long long)n;
+		moved += (size_t)n;
 		if (conn_write(dc, buf, (size_t)n) != 0)
 			return;
 	}
-	if (dc->state == CS_CLOSED)
+	if (dc->state == CS_CLOSED || !at_end)
 		return;
-	int at_end = listing ? s->x.list_off == s->x.list_len : dc->out_len == dc->out_off;
-	if (at_end) {
-		d->ok = 1;
-		conn_close_when_flushed(dc);
-	}
+	d->ok = 1;
+	conn_close_when_flushed(dc);
 }
 
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -462,16 +577,24 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Store `n` more upload bytes, within the size limit. 0, or -1 when the
- * data connection was closed (limit passed, or the file write failed). */
+/* Store `n` more upload bytes, within the size limit and the quota. 0, or
+ * -1 when the data connection was closed (a limit passed, or the write
+ * failed). */
 static int store_upload(struct conn *dc, struct ftp_data *d, const uint8_t *p, size_t n)
 {
+	struct ftp_sess *s = d->s;
 	if ((long long)(d->bytes + n) > tf_limits.ftp_upload_max) {
 		d->too_large = 1;
 		conn_close(dc, "server", "upload larger than %lld bytes", tf_limits.ftp_upload_max);
 		return -1;
 	}
-	if (write_all(d->s->x.fd, p, n) != 0) {
+	if ((long long)(d->bytes + n) > s->x.quota_left) {
+		d->over_quota = 1;
+		conn_close(dc, "server", "data directory quota (%lld bytes) reached",
+			   tf_limits.ftp_data_quota);
+		return -1;
+	}
+	if (write_all(s->x.up.fd, p, n) != 0) {
 		conn_close(dc, "server", "writing the file: %s", strerror(errno));
 		return -1;
 	}
@@ -479,7 +602,23 @@ static int store_upload(struct conn *dc, struct ftp_data *d, const uint8_t *p, s
 	return 0;
 }
 
-/* Upload (STOR, APPE): everything readable goes to the file. */
+/* The upload's stream ended. As vsftpd's default strict_ssl_read_eof=NO,
+ * a TLS stream cut by a bare FIN is still taken (and said so in the
+ * event); the scenario key ftp.strict_ssl_read_eof refuses it (426). */
+static void upload_eof(struct conn *dc, struct ftp_data *d)
+{
+	d->truncated = !conn_eof_was_clean(dc);
+	if (d->truncated && d->s->c->lis->s->ftp_strict_eof) {
+		conn_close(dc, "client", "TLS upload ended without close_notify "
+					 "(strict_ssl_read_eof): file not kept");
+		return;
+	}
+	d->ok = 1;
+	conn_close(dc, "client", NULL);
+}
+
+/* Upload (STOR, APPE): what is readable goes to the file, at most
+ * READ_BUDGET bytes per wakeup. */
 static void data_pull(struct conn *dc)
 {
 	struct ftp_data *d = dc->proto;
@@ -494,13 +633,12 @@ static void data_pull(struct conn *dc)
 		if (store_upload(dc, d, d->early, n) != 0)
 			return;
 	}
-	for (;;) {
+	for (size_t moved = 0; moved < READ_BUDGET;) {
 		ssize_t n = conn_read(dc, buf, sizeof(buf));
 		if (n == CONN_AGAIN)
 			return;
 		if (n == 0) {
-			d->ok = 1;
-			conn_close(dc, "client", NULL);
+			upload_eof(dc, d);
 			return;
 		}
 		if (n < 0) {
@@ -509,7 +647,9 @@ static void data_pull(struct conn *dc)
 		}
 		if (store_upload(dc, d, buf, (size_t)n) != 0)
 			return;
+		moved += (size_t)n;
 	}
+	conn_yield(dc); /* wolfSSL may hold more than epoll can announce */
 }
 
 /* Data that arrives before its command is kept (bounded), so a client
@@ -562,6 +702,10 @@ static void data_readable(struct conn *dc)
 static void data_step(struct conn *dc, struct ftp_data *d, struct ftp_sess *s)
 {
 	(void)d;
+	if (s->dc != dc) {
+		data_early(dc); /* a candidate: its TLS is not up yet */
+		return;
+	}
 	if (s->x.phase != X_RUN) {
 		if (s->x.phase == X_MARKED && dc->state == CS_APP) {
 			xfer_advance(s);
@@ -597,22 +741,45 @@ static void data_open(struct conn *dc)
 	d->s = s;
 	d->control_id = s->c->ev.id;
 	d->protected_ = dc->lis->data_start == 1;
-	s->dc = dc;
 	s->data_conns++;
+	if (d->protected_)
+		s->cand[s->n_cand++] = dc; /* data_tls_ready decides */
+	else
+		s->dc = dc;
 	sess_hold(s);
 	xfer_advance(s);
 	sess_release(s);
 }
 
+static void cand_remove(struct ftp_sess *s, struct conn *dc)
+{
+	for (int i = 0; i < s->n_cand; i++)
+		if (s->cand[i] == dc) {
+			s->cand[i] = s->cand[--s->n_cand];
+			return;
+		}
+}
+
+/* A PROT P candidate completed TLS: the first one is the data connection. */
 static void data_tls_ready(struct conn *dc)
 {
 	struct ftp_data *d = dc->proto;
-	if (d && d->s) {
-		struct ftp_sess *s = d->s;
-		sess_hold(s);
-		xfer_advance(s);
-		sess_release(s);
+	if (!d || !d->s)
+		return;
+	struct ftp_sess *s = d->s;
+	cand_remove(s, dc);
+	if (s->dc) {
+		s->data_refused++;
+		d->s = NULL;
+		conn_close(dc, "server", "refused: the data port is already taken");
+		return;
 	}
+	s->dc = dc;
+	close_data_listener(s);
+	drop_candidates(s, "refused: another data connection completed TLS first");
+	sess_hold(s);
+	xfer_advance(s);
+	sess_release(s);
 }
 
 static void data_render(struct conn *dc, struct ftp_data *d)
@@ -629,6 +796,7 @@ static void data_render(struct conn *dc, struct ftp_data *d)
 	else
 		json_null(&j);
 	json_kint(&j, "bytes", (long long)d->bytes);
+	json_kbool(&j, "truncated", d->truncated);
 	json_kstr(&j, "refused", d->why);
 	json_obj_close(&j);
 	dc->ev.proto_key = "ftp";
@@ -647,6 +815,16 @@ static void data_close(struct conn *dc)
 	if (s && s->dc == dc) {
 		s->dc = NULL;
 		xfer_finished(s, d, dc);
+	} else if (s) {
+		cand_remove(s, dc);
+		/* A real client whose data TLS failed (it sent a ClientHello)
+		 * gets its 522, as from vsftpd; a connection that never spoke
+		 * TLS is only logged, and the port waits for the real one. */
+		if (!strcmp(dc->ev.handshake, "failed") && dc->ev.hello_state == 1 && !s->dc) {
+			close_data_listener(s);
+			drop_candidates(s, "the data connection's TLS handshake failed");
+			xfer_finished(s, d, dc);
+		}
 	}
 	data_render(dc, d);
 	free(d->early);
@@ -657,7 +835,7 @@ static void data_close(struct conn *dc)
 	/* Commands queued behind the transfer may run now (they may sit in
 	 * wolfSSL's buffer, where no epoll event would announce them). */
 	if (s->c && !s->orphaned && !s->closing)
-		ctl_readable(s->c);
+		conn_yield(s->c);
 	sess_release(s);
 }
 
@@ -671,10 +849,12 @@ const struct proto_ops ftp_data_ops = {
 
 /* ---- directory listings ------------------------------------------- */
 
-static int list_append(struct ftp_sess *s, size_t *cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Append one line to the chunk being built (at most FTP_IO_CHUNK plus one
+ * line: the buffer is allocated once per listing). */
+static void list_append(struct ftp_sess *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-static int list_append(struct ftp_sess *s, size_t *cap, const char *fmt, ...)
+static void list_append(struct ftp_sess *s, const char *fmt, ...)
 {
 	char line[FTP_PATH_MAX + 256];
 	va_list ap;
@@ -682,22 +862,9 @@ static int list_append(struct ftp_sess *s, size_t *cap, const char *fmt, ...)
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line))
-		return 0; /* skip an entry that cannot be shown whole */
-	if (s->x.list_len + (size_t)n > FTP_LIST_MAX)
-		return -1;
-	if (s->x.list_len + (size_t)n > *cap) {
-		size_t nc = *cap ? *cap * 2 : 4096;
-		while (nc < s->x.list_len + (size_t)n)
-			nc *= 2;
-		char *p = realloc(s->x.list, nc);
-		if (!p)
-			return -1;
-		s->x.list = p;
-		*cap = nc;
-	}
+		return; /* an entry that cannot be shown whole is left out */
 	memcpy(s->x.list + s->x.list_len, line, (size_t)n);
 	s->x.list_len += (size_t)n;
-	return 0;
 }
 
 static void mode_string(mode_t m, char out[11])
@@ -709,8 +876,7 @@ static void mode_string(mode_t m, char out[11])
 	out[10] = '\0';
 }
 
-static void entry_line(struct ftp_sess *s, size_t *cap, int cmd, const char *name,
-		       const struct stat *st)
+static void entry_line(struct ftp_sess *s, int cmd, const char *name, const struct stat *st)
 {
 	/* A name with CR or LF would split a line; no listing can show it. */
 	if (strpbrk(name, "\r\n"))
@@ -721,11 +887,11 @@ static void entry_line(struct ftp_sess *s, size_t *cap, int cmd, const char *nam
 	char when[32];
 	if (cmd == CMD_MLSD) {
 		strftime(when, sizeof(when), "%Y%m%d%H%M%S", &tm);
-		list_append(s, cap, "type=%s;size=%lld;modify=%s; %s\r\n",
+		list_append(s, "type=%s;size=%lld;modify=%s; %s\r\n",
 			    S_ISDIR(st->st_mode) ? "dir" : "file", (long long)st->st_size, when,
 			    name);
 	} else if (cmd == CMD_NLST) {
-		list_append(s, cap, "%s\r\n", name);
+		list_append(s, "%s\r\n", name);
 	} else {
 		char mode[11];
 		mode_string(st->st_mode, mode);
@@ -734,7 +900,7 @@ static void entry_line(struct ftp_sess *s, size_t *cap, int cmd, const char *nam
 			strftime(when, sizeof(when), "%b %d  %Y", &tm);
 		else
 			strftime(when, sizeof(when), "%b %d %H:%M", &tm);
-		list_append(s, cap, "%s %4lu %-8s %-8s %12lld %s %s\r\n", mode,
+		list_append(s, "%s %4lu %-8s %-8s %12lld %s %s\r\n", mode,
 			    (unsigned long)st->st_nlink, "ftp", "ftp", (long long)st->st_size,
 			    when, name);
 	}
@@ -745,7 +911,14 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Build the whole listing in memory (bounded by FTP_LIST_MAX). */
+static int is_upload_temp(const char *name)
+{
+	return !strncmp(name, FTP_FS_TEMP_PREFIX, strlen(FTP_FS_TEMP_PREFIX));
+}
+
+/* Read and sort the names to list; the lines are made as the client reads
+ * (list_next_chunk). -1 with errno: ENOMEM or EFBIG (more than
+ * FTP_LIST_MAX_ENTRIES names) is a 451, anything else a 550. */
 static int build_listing(struct ftp_sess *s, int cmd, const char *arg)
 {
 	/* LIST -la, NLST -a: options are not paths. */
@@ -753,45 +926,52 @@ static int build_listing(struct ftp_sess *s, int cmd, const char *arg)
 		const char *sp = strchr(arg, ' ');
 		arg = sp ? sp + 1 : NULL;
 	}
-	size_t cap = 0;
+	s->x.list = malloc(FTP_IO_CHUNK + FTP_PATH_MAX + 256);
+	if (!s->x.list) {
+		errno = ENOMEM;
+		return -1;
+	}
 	struct stat st;
 	if (arg && arg[0] && ftp_fs_stat(&s->fs, arg, &st) == 0 && !S_ISDIR(st.st_mode)) {
 		const char *base = strrchr(arg, '/');
-		entry_line(s, &cap, cmd, base ? base + 1 : arg, &st);
+		entry_line(s, cmd, base ? base + 1 : arg, &st);
 		return 0;
 	}
-	int dfd;
-	DIR *d = ftp_fs_opendir(&s->fs, arg, &dfd);
+	DIR *d = ftp_fs_opendir(&s->fs, arg, &s->x.list_dfd);
 	if (!d)
 		return -1;
-	char **names = NULL;
-	size_t n = 0, ncap = 0;
+	size_t ncap = 0;
+	int err = 0;
 	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+	while (!err && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || is_upload_temp(e->d_name))
 			continue;
-		if (n == ncap) {
+		if (s->x.n_names == FTP_LIST_MAX_ENTRIES) {
+			err = EFBIG;
+			break;
+		}
+		if (s->x.n_names == ncap) {
 			size_t nc = ncap ? ncap * 2 : 64;
-			char **p = realloc(names, nc * sizeof(*p));
-			if (!p)
+			char **p = realloc(s->x.names, nc * sizeof(*p));
+			if (!p) {
+				err = ENOMEM;
 				break;
-			names = p;
+			}
+			s->x.names = p;
 			ncap = nc;
 		}
-		names[n] = strdup(e->d_name);
-		if (names[n])
-			n++;
+		if (!(s->x.names[s->x.n_names] = strdup(e->d_name)))
+			err = ENOMEM;
+		else
+			s->x.n_names++;
 	}
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_names);
-	for (size_t i = 0; i < n; i++) {
-		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
-			entry_line(s, &cap, cmd, names[i], &st);
-		free(names[i]);
-	}
-	free(names);
 	closedir(d);
-	close(dfd);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	if (s->x.n_names)
+		qsort(s->x.names, s->x.n_names, sizeof(*s->x.names), cmp_names);
 	return 0;
 }
 
@@ -1008,38 +1188,68 @@ static void cmd_pasv(struct ftp_sess *s, int epsv, const char *arg)
 
 static void cmd_xfer(struct ftp_sess *s, int cmd, const char *arg, const char *logged)
 {
-	if (!s->dc && s->dlis.fd < 0) {
+	/* RFC 3659 5: REST applies to the transfer command right after it. */
+	long long rest = s->rest;
+	s->rest = 0;
+	if (!s->dc && s->dlis.fd < 0 && !s->n_cand) {
 		reply(s, 425, "Use PORT or PASV first.");
 		return;
 	}
 	xfer_reset(s);
-	long long rest = s->rest;
 	s->x.cmd = cmd;
 	snprintf(s->x.arg, sizeof(s->x.arg), "%s", arg);
 	snprintf(s->x.logged, sizeof(s->x.logged), "%s", logged);
 	struct stat st;
 	if (cmd == CMD_RETR) {
 		s->x.fd = ftp_fs_open_read(&s->fs, arg, &st);
-		if (s->x.fd < 0 || (rest && lseek(s->x.fd, rest, SEEK_SET) < 0)) {
+		if (s->x.fd < 0) {
 			fs_fail(s, 550, "Failed to open file");
 			xfer_reset(s);
 			return;
 		}
-	} else if (cmd == CMD_STOR || cmd == CMD_APPE) {
-		int append = cmd == CMD_APPE || rest > 0;
-		s->x.fd = ftp_fs_open_write(&s->fs, arg, append);
-		off_t where = cmd == CMD_APPE ? lseek(s->x.fd, 0, SEEK_END)
-					      : (rest ? lseek(s->x.fd, rest, SEEK_SET) : 0);
-		if (s->x.fd < 0 || where < 0 || (rest && cmd == CMD_STOR && ftruncate(s->x.fd, rest))) {
-			fs_fail(s, 553, "Could not create file");
+		if (rest > (long long)st.st_size) {
+			/* RFC 3659 5.5: a marker past the end of the file */
+			reply(s, 554, "Restart position %lld is beyond the end of the file (%lld bytes).",
+			      rest, (long long)st.st_size);
 			xfer_reset(s);
+			return;
+		}
+		if (rest && lseek(s->x.fd, rest, SEEK_SET) < 0) {
+			fs_fail(s, 550, "Failed to open file");
+			xfer_reset(s);
+			return;
+		}
+		s->x.rest = rest;
+	} else if (cmd == CMD_STOR || cmd == CMD_APPE) {
+		s->x.quota_left = tf_limits.ftp_data_quota - ftp_fs_usage(&s->fs);
+		if (s->x.quota_left <= 0) {
+			reply(s, 552, "Requested file action aborted. Exceeded storage allocation.");
+			xfer_reset(s);
+			return;
+		}
+		/* APPE keeps the whole file, REST n + STOR its first n bytes. */
+		long long keep = cmd == CMD_APPE ? -1 : rest;
+		if (ftp_fs_upload_begin(&s->fs, arg, keep, &s->x.up) != 0) {
+			int e = errno;
+			xfer_reset(s);
+			errno = e;
+			if (e == ESPIPE)
+				reply(s, 554, "Restart position %lld is beyond the end of the file.", rest);
+			else
+				fs_fail(s, 553, "Could not create file");
 			return;
 		}
 	} else if (build_listing(s, cmd, arg[0] ? arg : NULL) != 0) {
 		int e = errno;
 		xfer_reset(s);
 		errno = e;
-		fs_fail(s, 550, "Failed to open directory");
+		if (e == EFBIG)
+			reply(s, 451, "Requested action aborted: more than %d entries to list.",
+			      FTP_LIST_MAX_ENTRIES);
+		else if (e == ENOMEM)
+			reply(s, 451, "Requested action aborted: out of memory for the listing.");
+		else
+			fs_fail(s, 550, "Failed to open directory");
 		return;
 	}
 	s->x.phase = X_WAIT_CONN;
@@ -1271,11 +1481,16 @@ static ssize_t ctl_read(struct conn *c, uint8_t *dst, size_t cap)
 
 /* Run every complete buffered line; stop at a command that must wait for
  * the transfer in progress (RFC 959 queues them; so do we). */
-static void ctl_process(struct ftp_sess *s)
+static void ctl_process(struct ftp_sess *s, int *budget)
 {
 	struct conn *c = s->c;
 	while (c->state == CS_APP || c->state == CS_PLAIN) {
 		if (s->closing || c->close_after_flush || s->nocert_hello)
+			return;
+		/* Replies the client does not read stop the commands that make
+		 * them (conn.c resumes us once the backlog drains), and a
+		 * wakeup runs a bounded number of them (the others' turn). */
+		if (conn_backlogged(c) || *budget <= 0)
 			return;
 		if (s->discarding) {
 			int done;
@@ -1307,6 +1522,8 @@ static void ctl_process(struct ftp_sess *s)
 		 * this loop's caller again. */
 		memmove(s->in, s->in + rc, s->in_len - (size_t)rc);
 		s->in_len -= (size_t)rc;
+		s->line_started_ms = 0;
+		--*budget;
 		handle_line(s, &l);
 		if (c->state == CS_HANDSHAKE)
 			return; /* AUTH TLS: the handshake reads next */
@@ -1346,6 +1563,32 @@ static void nocert_readable(struct conn *c, struct ftp_sess *s)
 		conn_close_when_flushed(c);
 }
 
+/* A command line must end within the line timeout of its first byte, and
+ * the login succeed within the login timeout of the connect, however
+ * slowly the bytes come (each byte extends only the idle deadline). */
+static void ctl_deadlines(struct ftp_sess *s)
+{
+	struct conn *c = s->c;
+	if (s->in_len == 0 && !s->discarding)
+		s->line_started_ms = 0;
+	else if (!s->line_started_ms)
+		s->line_started_ms = loop_now_ms();
+	int64_t line_at = s->line_started_ms ? s->line_started_ms + tf_limits.ftp_line_timeout_ms : 0;
+	int64_t login_at = s->logged_in ? 0 : s->login_deadline_ms;
+	char why[96];
+	if (line_at && (!login_at || line_at < login_at)) {
+		snprintf(why, sizeof(why), "command line not completed within %d ms",
+			 tf_limits.ftp_line_timeout_ms);
+		conn_set_cap_deadline(c, line_at, why);
+	} else if (login_at) {
+		snprintf(why, sizeof(why), "login not completed within %d ms",
+			 tf_limits.ftp_login_timeout_ms);
+		conn_set_cap_deadline(c, login_at, why);
+	} else {
+		conn_set_cap_deadline(c, 0, NULL);
+	}
+}
+
 static void ctl_readable(struct conn *c)
 {
 	struct ftp_sess *s = c->proto;
@@ -1357,16 +1600,21 @@ static void ctl_readable(struct conn *c)
 	}
 	sess_hold(s);
 	s->in_process = 1;
+	int budget = FTP_CMDS_PER_WAKEUP;
 	for (;;) {
-		ctl_process(s);
+		ctl_process(s, &budget);
 		if (s->orphaned || (c->state != CS_APP && c->state != CS_PLAIN))
 			break;
 		if (s->nocert_hello) {
 			nocert_readable(c, s);
 			break;
 		}
-		if (s->closing || c->close_after_flush)
+		if (s->closing || c->close_after_flush || conn_backlogged(c))
 			break;
+		if (budget <= 0) {
+			conn_yield(c); /* more may be buffered where epoll cannot see */
+			break;
+		}
 		if (s->in_len == sizeof(s->in)) {
 			/* A full buffer waits for the transfer: stop reading. */
 			conn_pause_read(c, 1);
@@ -1382,6 +1630,8 @@ static void ctl_readable(struct conn *c)
 		}
 		s->in_len += (size_t)n;
 	}
+	if (!s->orphaned && (c->state == CS_APP || c->state == CS_PLAIN))
+		ctl_deadlines(s);
 	s->in_process = 0;
 	sess_release(s);
 }
@@ -1400,8 +1650,11 @@ static void ctl_open(struct conn *c)
 	}
 	c->proto = s;
 	s->c = c;
+	s->srv = c->srv;
 	s->cur_cmd = -1;
 	s->x.fd = -1;
+	s->x.list_dfd = -1;
+	s->x.up.fd = s->x.up.dfd = -1;
 	s->fs.root_fd = -1;
 	s->dlis.fd = -1;
 	s->dlis.h.on_events = data_on_accept;
@@ -1413,6 +1666,8 @@ static void ctl_open(struct conn *c)
 	socklen_t len = sizeof(s->peer);
 	getpeername(c->fd, (struct sockaddr *)&s->peer, &len);
 	check_prior_failure(s);
+	s->login_deadline_ms = loop_now_ms() + tf_limits.ftp_login_timeout_ms;
+	ctl_deadlines(s);
 	if (c->state == CS_PLAIN)
 		greet(s); /* explicit FTPS; implicit greets once TLS is up */
 }
@@ -1465,6 +1720,7 @@ static void ctl_render(struct ftp_sess *s, int max_cmds)
 	json_kint(&j, "bytes_stored", (long long)s->bytes_stored);
 	json_kint(&j, "bytes_sent", (long long)s->bytes_sent);
 	json_kint(&j, "data_reuse_refused", s->reuse_refused);
+	json_kint(&j, "data_connections_refused", s->data_refused);
 	json_key(&j, "commands");
 	json_arr_open(&j);
 	int shown = s->n_cmds < max_cmds ? s->n_cmds : max_cmds;
@@ -1507,10 +1763,9 @@ static void ctl_close(struct conn *c)
 	ctl_render(s, FTP_LOG_CMDS);
 	c->proto = NULL;
 	s->c = NULL;
-	if (s->refs)
-		s->orphaned = 1;
-	else
-		free(s);
+	s->orphaned = 1;
+	if (!s->refs)
+		loop_retire(&s->srv->loop, &s->dlis.h, s);
 }
 
 const struct proto_ops ftps_ops = {

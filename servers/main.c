@@ -6,7 +6,8 @@
  *   tlsfault serve [--all | NAME...] [--port-base N] [--bind ADDR]
  *                  [--events FILE] [--manifest FILE] [--table]
  *                  [--handshake-timeout MS] [--idle-timeout MS] [--max-connections N]
- *                  [--max-upload-mb N]
+ *                  [--max-upload-mb N] [--max-data-mb N] [--line-timeout MS]
+ *                  [--login-timeout MS]
  * Common: --scenarios DIR (default: scenarios), --certs DIR (build/certs).
  */
 #include <getopt.h>
@@ -40,7 +41,8 @@ static int usage(void)
 		"       tlsfault serve [--all | NAME...] [--port-base N] [--bind ADDR]\n"
 		"                      [--events FILE] [--manifest FILE] [--table]\n"
 		"                      [--handshake-timeout MS] [--idle-timeout MS]\n"
-		"                      [--max-connections N] [--max-upload-mb N]\n"
+		"                      [--max-connections N] [--max-upload-mb N] [--max-data-mb N]\n"
+		"                      [--line-timeout MS] [--login-timeout MS]\n"
 		"                      (defaults: servers/tf_limits.h)\n"
 		"options: --scenarios DIR (default scenarios), --certs DIR (default build/certs),\n"
 		"         --data DIR (FTP upload roots, default build/run/data)\n");
@@ -198,6 +200,9 @@ int main(int argc, char **argv)
 		{"idle-timeout", required_argument, 0, 'I'},
 		{"max-connections", required_argument, 0, 'M'},
 		{"max-upload-mb", required_argument, 0, 'U'},
+		{"max-data-mb", required_argument, 0, 'Q'},
+		{"line-timeout", required_argument, 0, 'L'},
+		{"login-timeout", required_argument, 0, 'G'},
 		{"help", no_argument, 0, 'h'},	      {0, 0, 0, 0},
 	};
 	if (argc < 2)
@@ -221,25 +226,35 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'U': {
+		case 'U':
+		case 'Q': {
 			int mb;
 			if (textval_int(optarg, 1, 1048576, &mb)) {
-				fprintf(stderr, "tlsfault: --max-upload-mb: expected a number 1-1048576\n");
+				fprintf(stderr, "tlsfault: --%s: expected a number 1-1048576\n",
+					ch == 'U' ? "max-upload-mb" : "max-data-mb");
 				return 2;
 			}
-			tf_limits.ftp_upload_max = mb * 1024LL * 1024;
+			*(ch == 'U' ? &tf_limits.ftp_upload_max : &tf_limits.ftp_data_quota) =
+				mb * 1024LL * 1024;
 			break;
 		}
+		case 'L':
+		case 'G':
 		case 'H':
 		case 'I':
 		case 'M': {
 			int *limit = ch == 'H'	 ? &tf_limits.handshake_timeout_ms
 				     : ch == 'I' ? &tf_limits.idle_timeout_ms
+				     : ch == 'L' ? &tf_limits.ftp_line_timeout_ms
+				     : ch == 'G' ? &tf_limits.ftp_login_timeout_ms
 						 : &tf_limits.max_connections;
 			if (textval_int(optarg, 1, 3600000, limit)) {
 				fprintf(stderr, "tlsfault: --%s: expected a number 1-3600000\n",
-					ch == 'H' ? "handshake-timeout" : ch == 'I' ? "idle-timeout"
-										 : "max-connections");
+					ch == 'H'   ? "handshake-timeout"
+					: ch == 'I' ? "idle-timeout"
+					: ch == 'L' ? "line-timeout"
+					: ch == 'G' ? "login-timeout"
+						    : "max-connections");
 				return 2;
 			}
 			break;

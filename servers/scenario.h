@@ -62,6 +62,7 @@ struct scenario {
 	int ftp_auth_tls;
 	int ftp_require_tls;
 	int ftp_data_reuse;
+	int ftp_strict_eof;
 	/* [client] */
 	char client_cert[SCN_NAME_MAX];
 	int client_plaintext;

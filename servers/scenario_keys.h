@@ -22,6 +22,7 @@ SCN_KEY(ftp, password, T_STR, ftp_password, NULL, "test account password (never 
 SCN_KEY(ftp, auth_tls, T_ENUM, ftp_auth_tls, auth_tls_names, "accept | refuse")
 SCN_KEY(ftp, require_tls, T_BOOL, ftp_require_tls, NULL, "refuse plaintext login (530)")
 SCN_KEY(ftp, data_reuse, T_BOOL, ftp_data_reuse, NULL, "data channel must resume the control session")
+SCN_KEY(ftp, strict_ssl_read_eof, T_BOOL, ftp_strict_eof, NULL, "a TLS upload ended without close_notify gets 426 and is not kept (vsftpd strict_ssl_read_eof=YES)")
 SCN_KEY(client, cert, T_STR, client_cert, NULL, "cert profile the scenario's client presents (mTLS), e.g. client-a")
 SCN_KEY(client, plaintext, T_BOOL, client_plaintext, NULL, "FTP: the scenario's client logs in without AUTH TLS (profile auth-tls adds it)")
 SCN_KEY(expect, class, T_CLASS, expect_class, NULL, "failure class a correct client reports")

@@ -158,9 +158,11 @@ static void test_escapes_refused(void **state)
 	expect_err(ftp_fs_chdir(&t->fs, "link-dir"), ELOOP);
 	expect_err(ftp_fs_chdir(&t->fs, ".."), EACCES);
 	assert_string_equal(t->fs.cwd, "/");
-	expect_err(ftp_fs_open_write(&t->fs, "link-file", 0), ELOOP);
-	expect_err(ftp_fs_open_write(&t->fs, "../x", 0), EACCES);
-	expect_err(ftp_fs_open_write(&t->fs, "link-dir/x", 0), ELOOP);
+	struct ftp_upload u;
+	expect_err(ftp_fs_upload_begin(&t->fs, "link-file", 0, &u), ELOOP);
+	expect_err(ftp_fs_upload_begin(&t->fs, "../x", 0, &u), EACCES);
+	expect_err(ftp_fs_upload_begin(&t->fs, "link-dir/x", 0, &u), ELOOP);
+	expect_err(ftp_fs_upload_begin(&t->fs, "link-file", -1, &u), ELOOP); /* APPE */
 	expect_err(ftp_fs_stat(&t->fs, "link-file", &st), ELOOP);
 	expect_err(ftp_fs_unlink(&t->fs, "link-file"), ELOOP);
 	expect_err(ftp_fs_rename(&t->fs, "link-file", "x"), ELOOP);
@@ -189,18 +191,38 @@ static void test_write_and_manage(void **state)
 	expect_err(ftp_fs_mkdir(&t->fs, "new", v, sizeof(v)), EEXIST);
 	assert_int_equal(ftp_fs_chdir(&t->fs, "new"), 0);
 	assert_string_equal(t->fs.cwd, "/new");
-	int fd = ftp_fs_open_write(&t->fs, "f", 0);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "abc", 3), 3);
-	close(fd);
-	fd = ftp_fs_open_write(&t->fs, "/new/f", 1);
-	assert_true(fd >= 0);
-	lseek(fd, 0, SEEK_END);
-	assert_int_equal(write(fd, "de", 2), 2);
-	close(fd);
+	struct ftp_upload u;
+	assert_int_equal(ftp_fs_upload_begin(&t->fs, "f", 0, &u), 0);
+	assert_int_equal(write(u.fd, "abc", 3), 3);
+	assert_int_equal(ftp_fs_upload_commit(&u), 0);
+	/* APPE: the whole file is kept, then the new bytes follow. */
+	assert_int_equal(ftp_fs_upload_begin(&t->fs, "/new/f", -1, &u), 0);
+	assert_int_equal(write(u.fd, "de", 2), 2);
 	struct stat st;
 	assert_int_equal(ftp_fs_stat(&t->fs, "f", &st), 0);
+	assert_int_equal(st.st_size, 3); /* not visible before the commit */
+	assert_int_equal(ftp_fs_upload_commit(&u), 0);
+	assert_int_equal(ftp_fs_stat(&t->fs, "f", &st), 0);
 	assert_int_equal(st.st_size, 5);
+	/* REST 2 + STOR: two bytes kept; an aborted upload changes nothing. */
+	assert_int_equal(ftp_fs_upload_begin(&t->fs, "f", 2, &u), 0);
+	assert_int_equal(write(u.fd, "XYZ", 3), 3);
+	ftp_fs_upload_abort(&u);
+	assert_int_equal(ftp_fs_stat(&t->fs, "f", &st), 0);
+	assert_int_equal(st.st_size, 5);
+	assert_int_equal(ftp_fs_upload_begin(&t->fs, "f", 2, &u), 0);
+	assert_int_equal(write(u.fd, "XYZ", 3), 3);
+	assert_int_equal(ftp_fs_upload_commit(&u), 0);
+	int rfd = ftp_fs_open_read(&t->fs, "f", &st);
+	char got[8] = {0};
+	assert_int_equal(read(rfd, got, sizeof(got)), 5);
+	close(rfd);
+	assert_memory_equal(got, "abXYZ", 5);
+	/* REST past the end is refused, and the temporary names are hidden
+	 * from the client (no upload to one). */
+	expect_err(ftp_fs_upload_begin(&t->fs, "f", 99, &u), ESPIPE);
+	expect_err(ftp_fs_upload_begin(&t->fs, FTP_FS_TEMP_PREFIX "x", 0, &u), EACCES);
+	assert_int_equal(ftp_fs_usage(&t->fs) >= 5, 1);
 	assert_int_equal(ftp_fs_rename(&t->fs, "f", "/g"), 0);
 	expect_err(ftp_fs_rmdir(&t->fs, "/new/missing"), ENOENT);
 	assert_int_equal(ftp_fs_chdir(&t->fs, ".."), 0);
