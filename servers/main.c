@@ -20,6 +20,7 @@
 #include "json.h"
 #include "scenario.h"
 #include "server.h"
+#include "supervisor.h"
 #include "textval.h"
 #include "tf_limits.h"
 
@@ -188,7 +189,7 @@ static int cmd_serve(struct cli *cli, char **names, int n)
 		if (scenario_check_files(list[i], cli->serve.certs_dir, stderr, "tlsfault: ", 1))
 			return 1;
 	wolfSSL_Init();
-	int rc = server_run(list, count, &cli->serve);
+	int rc = supervisor_run(list, count, &cli->serve);
 	wolfSSL_Cleanup();
 	return rc;
 }
