@@ -14,11 +14,18 @@ processes, reads /proc and writes the reports.
   nginx                   the same load against nginx (OpenSSL), started here.
   memory                  VmRSS idle and with IDLE idle TLS connections.
   cold start              exec of `tlsfault serve --all` to its manifest.
+  isolation               what one worker process per scenario costs: processes,
+                          summed VmRSS and PSS (/proc/PID/smaps_rollup: shared pages
+                          counted once) of the supervisor and its workers after
+                          `serve --all`; with BENCH_BASELINE_SERVER=PATH (e.g. a
+                          build of the single-process server) the same for it, and
+                          its cold start, side by side.
   matrix                  `make check` wall time against the clients' bare
                           start times divided by the cores.
 
 Knobs (environment): BENCH_ROUNDS=3 BENCH_N_RSA=1000 BENCH_N_ECDSA=3000
-BENCH_K=32 BENCH_IDLE=1000 BENCH_COLD_RUNS=9 BENCH_MATRIX=1 (0: skip make check).
+BENCH_K=32 BENCH_IDLE=1000 BENCH_COLD_RUNS=9 BENCH_MATRIX=1 (0: skip make check)
+BENCH_BASELINE_SERVER= BENCH_ONLY= (isolation: only cold start and isolation).
 """
 import json
 import os
@@ -52,6 +59,8 @@ K = int(os.environ.get("BENCH_K", "32"))
 IDLE = int(os.environ.get("BENCH_IDLE", "1000"))
 COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "9"))
 MATRIX = os.environ.get("BENCH_MATRIX", "1") != "0"
+BASELINE = os.environ.get("BENCH_BASELINE_SERVER") or None
+ONLY = os.environ.get("BENCH_ONLY", "")
 
 TICK = os.sysconf("SC_CLK_TCK")
 CORES = os.cpu_count() or 1
@@ -118,6 +127,19 @@ def rss_kib(pid):
     return 0
 
 
+def pss_kib(pid):
+    """Proportional set size: pages shared by the workers (forked from one
+    supervisor, copy-on-write) are split among them, not counted N times."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def children(pid):
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
@@ -170,7 +192,12 @@ class Tlsfault:
         return self
 
     def pids(self):
-        return [self.proc.pid]
+        """The supervisor and its workers: relaying events is part of the cost."""
+        return [self.proc.pid] + children(self.proc.pid)
+
+    def worker(self, scenario):
+        """The worker process that serves (and holds the connections of) scenario."""
+        return json.loads(self.manifest.read_text())[scenario]["pid"]
 
     def port(self, scenario):
         return self.ports[scenario]
@@ -402,13 +429,14 @@ def idle_memory(server, pid, cfg):
 
 
 # ---- cold start --------------------------------------------------------------
-def cold_start():
+def cold_start(server=None):
+    server = server or SERVER
     runs = []
     n_listeners = 0
     for i in range(COLD_RUNS):
         man = OUT / f"cold-manifest.json"
         man.unlink(missing_ok=True)
-        argv = [str(SERVER), "serve", "--all", "--port-base", "0", "--manifest", str(man),
+        argv = [str(server), "serve", "--all", "--port-base", "0", "--manifest", str(man),
                 "--data", str(OUT / "cold-data")]
         t0 = time.perf_counter()
         p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -428,7 +456,7 @@ def cold_start():
     lst = []
     for i in range(COLD_RUNS):
         t0 = time.perf_counter()
-        subprocess.run([str(SERVER), "list"], stdout=subprocess.DEVNULL, cwd=ROOT, check=True)
+        subprocess.run([str(server), "list"], stdout=subprocess.DEVNULL, cwd=ROOT, check=True)
         lst.append((time.perf_counter() - t0) * 1e3)
     # Python's own spawn+wait of a trivial program (measurement overhead).
     tru = []
@@ -436,12 +464,52 @@ def cold_start():
         t0 = time.perf_counter()
         subprocess.run(["/bin/true"], check=True)
         tru.append((time.perf_counter() - t0) * 1e3)
-    scen = subprocess.run([str(SERVER), "list", "--json"], capture_output=True, text=True,
+    scen = subprocess.run([str(server), "list", "--json"], capture_output=True, text=True,
                           cwd=ROOT, check=True)
     n_scen = len(json.loads(scen.stdout)["scenarios"])
     return {"median_ms": statistics.median(runs), "min_ms": min(runs), "max_ms": max(runs),
             "runs_ms": runs, "listeners": n_listeners, "scenarios": n_scen,
             "list_median_ms": statistics.median(lst), "spawn_true_median_ms": statistics.median(tru)}
+
+
+# ---- isolation -----------------------------------------------------------------
+def footprint(server):
+    """Processes and memory of `serve --all` at rest, summed over the server's
+    process tree (the supervisor and its workers, or the one process)."""
+    man = OUT / "footprint-manifest.json"
+    man.unlink(missing_ok=True)
+    p = subprocess.Popen([str(server), "serve", "--all", "--port-base", "0", "--manifest",
+                          str(man), "--data", str(OUT / "cold-data")], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 10
+        while not man.exists():
+            if p.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"bench: {server} serve --all did not start")
+            time.sleep(0.005)
+        time.sleep(0.5)  # every worker past its start
+        pids = [p.pid] + children(p.pid)
+        rss = {pid: rss_kib(pid) for pid in pids}
+        pss = {pid: pss_kib(pid) for pid in pids}
+    finally:
+        stop(p)
+    workers = pids[1:]
+    return {"processes": len(pids), "rss_sum_kib": sum(rss.values()),
+            "pss_sum_kib": sum(pss.values()), "main_rss_kib": rss[p.pid],
+            "main_pss_kib": pss[p.pid],
+            "worker_pss_median_kib": statistics.median(pss[w] for w in workers) if workers else None,
+            "worker_rss_median_kib": statistics.median(rss[w] for w in workers) if workers else None}
+
+
+def isolation(cold):
+    out = {"tlsfault": footprint(SERVER)}
+    out["tlsfault"]["cold_median_ms"] = cold["median_ms"]
+    if BASELINE:
+        base = Path(BASELINE)
+        out["baseline"] = footprint(base)
+        out["baseline"]["cold_median_ms"] = cold_start(base)["median_ms"]
+        out["baseline"]["server"] = str(base)
+    return out
 
 
 # ---- matrix ------------------------------------------------------------------
@@ -556,7 +624,8 @@ def write_md(r):
                  f"{fmt(m['per_conn_kib'])} | {tgt} |")
     L.append(f"\nIdle connections: {r['memory']['tlsfault']['version']} "
              f"{r['memory']['tlsfault']['cipher']}, RSA-2048; RLIMIT_NOFILE soft raised to "
-             f"{r['env']['nofile']}. nginx: worker process only.\n")
+             f"{r['env']['nofile']}. tlsfault: the worker of the scenario (it holds the "
+             f"connections); nginx: worker process only.\n")
     cs = r["cold_start"]
     L.append("## Cold start\n")
     L.append(f"`build/tlsfault serve --all --port-base 0 --manifest F`, exec to manifest "
@@ -566,6 +635,7 @@ def write_md(r):
              f"{TARGET_COLD_MS} ms: {'met' if cs['median_ms'] < TARGET_COLD_MS else 'MISSED'}. "
              f"For scale: `tlsfault list` (exec + scenario files only) {fmt(cs['list_median_ms'], 2)} "
              f"ms, spawning /bin/true from the driver {fmt(cs['spawn_true_median_ms'], 2)} ms.\n")
+    write_isolation_md(L, r["isolation"])
     m = r["matrix"]
     L.append("## Matrix wall time\n")
     L.append("| client | bare start ms |")
@@ -584,6 +654,21 @@ def write_md(r):
     else:
         L.append(f"`make check`: {mc}.\n")
     (OUT / "results.md").write_text("\n".join(L) + "\n")
+
+
+def write_isolation_md(L, iso):
+    L.append("## Isolation: one worker process per scenario\n")
+    L.append("| server | processes | cold start ms (median) | VmRSS sum KiB | PSS sum KiB | "
+             "main process RSS KiB | worker PSS KiB (median) |")
+    L.append("|---|---|---|---|---|---|---|")
+    for name, f in iso.items():
+        label = name if name == "tlsfault" else f"baseline `{f['server']}`"
+        L.append(f"| {label} | {f['processes']} | {fmt(f['cold_median_ms'], 2)} | "
+                 f"{f['rss_sum_kib']} | {f['pss_sum_kib']} | {f['main_rss_kib']} | "
+                 f"{fmt(f['worker_pss_median_kib'])} |")
+    L.append("\n`serve --all` at rest. VmRSS sums count pages the workers share with the "
+             "supervisor (copy-on-write after fork) once per process; PSS splits them, so the "
+             "PSS sum is the memory the tree really takes.\n")
 
 
 def main():
@@ -608,6 +693,14 @@ def main():
            "openssl": version_of(["openssl", "version"]), "nofile": hard,
            "command": "make bench", "python": sys.version.split()[0]}
     results = {"env": env}
+    if ONLY == "isolation":
+        results["cold_start"] = cold_start()
+        results["isolation"] = isolation(results["cold_start"])
+        L = []
+        write_isolation_md(L, results["isolation"])
+        (OUT / "isolation.json").write_text(json.dumps(results, indent=2) + "\n")
+        print("\n".join(L))
+        return
     tf = Tlsfault().start()
     ng = None
     try:
@@ -615,7 +708,7 @@ def main():
         # Memory first: idle RSS before any connection.
         log(f"memory: {IDLE} idle TLS connections")
         mem_cfg = CONFIGS[1]
-        results["memory"] = {"tlsfault": idle_memory(tf, tf.proc.pid, mem_cfg)}
+        results["memory"] = {"tlsfault": idle_memory(tf, tf.worker(mem_cfg[2]), mem_cfg)}
         results["memory"]["nginx"] = idle_memory(ng, ng.worker(), mem_cfg)
         log(f"memory: tlsfault {fmt(results['memory']['tlsfault']['per_conn_kib'])} KiB/conn, "
             f"nginx {fmt(results['memory']['nginx']['per_conn_kib'])} KiB/conn")
@@ -642,6 +735,8 @@ def main():
     log("cold start")
     results["cold_start"] = cold_start()
     log(f"cold start: median {fmt(results['cold_start']['median_ms'], 2)} ms")
+    log("isolation: processes and memory of serve --all")
+    results["isolation"] = isolation(results["cold_start"])
     log("matrix: client start times")
     results["matrix"] = matrix(results["cold_start"]["scenarios"])
     env["load_after"] = os.getloadavg()[0]

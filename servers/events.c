@@ -1,9 +1,11 @@
 #include "events.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -12,10 +14,64 @@
 #include <wolfssl/ssl.h>
 
 static int events_fd = -1;
+static const char *events_path;
 static uint64_t n_written;
+static uint64_t n_lost;	 /* since the sink last failed */
+static int sink_failing; /* stderr has said so; quiet until it recovers */
+
+/* Worker side: the supervisor's socket, and the connection not yet
+ * announced (see events_flush_open). The pointer is safe: a connection's
+ * event is written (events_write) before its memory is freed (conn.h). */
+static int chan_fd = -1;
+static const struct event *pending_open;
+
+static void chan_send(const struct evmsg *m, const char *line, size_t n)
+{
+	struct iovec iov[2] = {{(void *)m, sizeof(*m)}, {(void *)line, n}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = n ? 2 : 1};
+	ssize_t w;
+	do
+		w = sendmsg(chan_fd, &mh, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	if (w < 0 && !sink_failing) {
+		sink_failing = 1;
+		fprintf(stderr, "tlsfault: worker %d: cannot pass events to the supervisor: %s\n",
+			(int)getpid(), strerror(errno));
+	}
+}
+
+static void fill_msg(struct evmsg *m, uint32_t type, const struct event *e)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->id = e->id;
+	m->start_ms = e->start_ms;
+	snprintf(m->channel, sizeof(m->channel), "%s", e->channel ? e->channel : "");
+	snprintf(m->peer, sizeof(m->peer), "%s", e->peer);
+}
+
+void events_use_channel(int fd)
+{
+	chan_fd = fd;
+	pending_open = NULL;
+}
+
+void events_flush_open(void)
+{
+	if (!pending_open)
+		return;
+	struct evmsg m;
+	fill_msg(&m, EVMSG_OPEN, pending_open);
+	pending_open = NULL;
+	chan_send(&m, NULL, 0);
+}
 
 void event_init(struct event *e, uint64_t id, const char *scenario, const char *channel)
 {
+	if (chan_fd >= 0) {
+		events_flush_open();
+		pending_open = e;
+	}
 	memset(e, 0, sizeof(*e));
 	e->id = id;
 	e->scenario = scenario;
@@ -217,15 +273,46 @@ int events_open(const char *path)
 {
 	if (!path)
 		return 0;
+	events_path = path;
 	events_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	return events_fd < 0 ? -1 : 0;
+}
+
+void events_write_line(const char *line, size_t n)
+{
+	if (events_fd < 0)
+		return;
+	/* One write per line: O_APPEND keeps concurrent writers' lines whole
+	 * (in a regular file; `serve` has one writer, the supervisor). */
+	size_t off = 0;
+	while (off < n) {
+		ssize_t w = write(events_fd, line + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			n_lost++;
+			if (!sink_failing)
+				fprintf(stderr, "tlsfault: events file %s: %s; events are lost until "
+						"it can be written again (serving goes on)\n",
+					events_path, w < 0 ? strerror(errno) : "short write");
+			sink_failing = 1;
+			return;
+		}
+		off += (size_t)w;
+	}
+	if (sink_failing) {
+		fprintf(stderr, "tlsfault: events file %s: writable again; %llu event(s) lost\n",
+			events_path, (unsigned long long)n_lost);
+		sink_failing = 0;
+		n_lost = 0;
+	}
 }
 
 void events_write(const struct event *e)
 {
 	static char line[EVENT_LINE_MAX + 1];
 	n_written++;
-	if (events_fd < 0)
+	if (events_fd < 0 && chan_fd < 0)
 		return;
 	int n = event_to_json(e, line, EVENT_LINE_MAX);
 	if (n < 0) {
@@ -234,14 +321,18 @@ void events_write(const struct event *e)
 			     "{\"id\":%llu,\"scenario\":\"%s\",\"error\":\"event too large\"}",
 			     (unsigned long long)e->id, e->scenario);
 	}
-	line[n++] = '\n';
-	/* One write per line: O_APPEND keeps concurrent writers' lines whole. */
-	for (int off = 0; off < n;) {
-		ssize_t w = write(events_fd, line + off, (size_t)(n - off));
-		if (w <= 0)
-			break;
-		off += (int)w;
+	if (chan_fd >= 0) {
+		if (pending_open == e)
+			pending_open = NULL; /* written before announced: no need */
+		else
+			events_flush_open();
+		struct evmsg m;
+		fill_msg(&m, EVMSG_EVENT, e);
+		chan_send(&m, line, (size_t)n);
+		return;
 	}
+	line[n++] = '\n';
+	events_write_line(line, (size_t)n);
 }
 
 void events_close(void)

@@ -3,6 +3,7 @@
 #ifndef TLSFAULT_EVENTS_H
 #define TLSFAULT_EVENTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tf_limits.h"
@@ -55,10 +56,41 @@ void event_set_error(struct event *e, const char *fmt, ...)
 /* Serialise; returns the line length (without newline), -1 if truncated. */
 int event_to_json(const struct event *e, char *buf, unsigned cap);
 
-/* The events file (append-only). path NULL: events are dropped. */
+/* The events file (append-only). path NULL: events are dropped. If a
+ * write fails (a pipe whose reader went away: EPIPE), stderr says so once,
+ * the event is counted as lost and serving goes on; when writes succeed
+ * again, stderr says how many were lost. */
 int events_open(const char *path);
 void events_write(const struct event *e);
+/* One finished JSON line, newline included (a line relayed from a worker). */
+void events_write_line(const char *line, size_t n);
 void events_close(void);
 uint64_t events_written(void);
+
+/* ---- worker side of `serve` (supervisor.c) ----
+ * A worker sends its events to the supervisor, the events file's only
+ * writer, as messages on a SOCK_SEQPACKET socket (one message = one whole
+ * line, however long: lines of several workers never interleave). It also
+ * announces each connection when it opens (EVMSG_OPEN), so that when a
+ * worker dies the supervisor knows which connections it had in flight. */
+void events_use_channel(int fd);
+/* Announce the connection whose event was initialised last, if it has not
+ * been written yet. event_init() cannot send it at once: the connection's
+ * peer is filled in just after it; so the open goes out at the next
+ * event_init(), events_write() or loop iteration (server.c), whichever is
+ * first; a connection whose event is written first needs no announcement. */
+void events_flush_open(void);
+
+enum { EVMSG_OPEN = 1, EVMSG_EVENT = 2 };
+struct evmsg {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t id;
+	int64_t start_ms;
+	char channel[16];
+	char peer[64];
+	/* EVMSG_EVENT: the line follows, without its newline. */
+};
+#define EVMSG_MAX (sizeof(struct evmsg) + EVENT_LINE_MAX)
 
 #endif

@@ -21,6 +21,7 @@
 #include "json.h"
 #include "scenario.h"
 #include "server.h"
+#include "supervisor.h"
 #include "textval.h"
 #include "tf_limits.h"
 
@@ -139,10 +140,15 @@ static int cmd_show(const struct cli *cli, const char *name)
 	return 0;
 }
 
+/* validate also checks the files each scenario names, in --certs DIR. */
 static int cmd_validate(const struct cli *cli, char **files, int n)
 {
+	const char *certs = cli->serve.certs_dir;
 	if (n == 0) {
 		int rc = scenario_load_dir(cli->scenarios_dir, &set, stderr);
+		for (int i = 0; i < set.n; i++)
+			if (scenario_check_files(&set.items[i], certs, stderr, "", SCN_KEYS_MAX))
+				rc = -1;
 		if (rc == 0)
 			printf("%d scenario files OK\n", set.n);
 		return rc ? 1 : 0;
@@ -150,7 +156,8 @@ static int cmd_validate(const struct cli *cli, char **files, int n)
 	int bad = 0;
 	for (int i = 0; i < n; i++) {
 		int errs;
-		if (scenario_load_file(files[i], &set.items[0], stderr, &errs) != 0)
+		if (scenario_load_file(files[i], &set.items[0], stderr, &errs) != 0 ||
+		    scenario_check_files(&set.items[0], certs, stderr, "", SCN_KEYS_MAX))
 			bad = 1;
 		else
 			printf("%s: OK\n", files[i]);
@@ -179,8 +186,12 @@ static int cmd_serve(struct cli *cli, char **names, int n)
 		fprintf(stderr, "tlsfault: serve needs --all or scenario names\n");
 		return 2;
 	}
+	/* One line, as every start-up error: the first missing file. */
+	for (int i = 0; i < count; i++)
+		if (scenario_check_files(list[i], cli->serve.certs_dir, stderr, "tlsfault: ", 1))
+			return 1;
 	wolfSSL_Init();
-	int rc = server_run(list, count, &cli->serve);
+	int rc = supervisor_run(list, count, &cli->serve);
 	wolfSSL_Cleanup();
 	return rc;
 }

@@ -4,10 +4,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "sniff.h"
@@ -44,6 +47,7 @@ static const struct key_row key_rows[] = {
 };
 #undef SCN_KEY
 #define N_ROWS (sizeof(key_rows) / sizeof(key_rows[0]))
+_Static_assert(N_ROWS <= SCN_KEYS_MAX, "raise SCN_KEYS_MAX in scenario.h");
 
 static const char *const version_names[] = {"tls1.0", "tls1.1", "tls1.2", "tls1.3", NULL};
 
@@ -245,7 +249,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 			report(ld, ld->line, "[%s] %s: %s", section, key, why);
 		ld->seen[i] = 1;
 		if (!continuation)
-			ld->seen_line[i] = ld->line;
+			ld->seen_line[i] = ld->s->key_line[i] = ld->line;
 		ld->last_row = (int)i;
 		ld->last_line = ld->line;
 		return 1;
@@ -259,25 +263,39 @@ static int on_key(void *user, const char *section, const char *key, const char *
 /* inih passes no line number to the handler (Debian builds it without
  * INI_HANDLER_LINENO), so the reader counts the lines it hands out. It
  * also refuses lines longer than inih's fixed buffer instead of letting
- * inih split them silently. */
+ * inih split them silently, and lines with a NUL byte, which fgets and
+ * every string function after it would silently cut. */
 static char *counting_reader(char *str, int num, void *stream)
 {
 	struct loader *ld = stream;
-	char *r = fgets(str, num, ld->in);
-	if (!r)
+	int len = 0, c = EOF, nul_at = 0;
+	while (len < num - 1 && (c = getc(ld->in)) != EOF) {
+		if (c == '\0' && !nul_at)
+			nul_at = len + 1;
+		str[len++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (len == 0)
 		return NULL;
+	str[len] = '\0';
 	ld->line++;
-	ld->indented = r[0] == ' ' || r[0] == '\t';
-	size_t len = strlen(r);
-	if (len == (size_t)num - 1 && r[len - 1] != '\n' && !feof(ld->in)) {
-		int c;
-		while ((c = fgetc(ld->in)) != EOF && c != '\n')
-			;
+	ld->indented = str[0] == ' ' || str[0] == '\t';
+	if (len == num - 1 && c != '\n' && (c = getc(ld->in)) != EOF) {
+		while (c != EOF && c != '\n')
+			c = getc(ld->in);
 		report(ld, ld->line, "line longer than %d characters; continue a description "
 				     "on indented lines",
 		       num - 2);
 	}
-	return r;
+	if (nul_at) {
+		report(ld, ld->line, "NUL byte at column %d", nul_at);
+		/* The file is refused anyway; hand inih an empty line so the
+		 * cut value causes no second, misleading error. */
+		str[0] = '\n';
+		str[1] = '\0';
+	}
+	return str;
 }
 
 static int row_index(const char *section, const char *key)
@@ -423,6 +441,37 @@ int scenario_load_dir(const char *dir, struct scenario_set *set, FILE *err)
 		failed = 1;
 	}
 	return failed ? -1 : 0;
+}
+
+int scenario_check_files(const struct scenario *s, const char *certs_dir, FILE *err,
+			 const char *prefix, int max_errors)
+{
+	int found = 0;
+	for (size_t i = 0; i < N_ROWS && found < max_errors; i++) {
+		const struct key_row *r = &key_rows[i];
+		const char *v = (const char *)s + r->offset;
+		if (r->type != T_PATH || !v[0])
+			continue;
+		char path[SCN_PATH_MAX * 2];
+		snprintf(path, sizeof(path), "%s/%s", certs_dir, v); /* as tlsctx.c's path_in */
+		const char *why = NULL;
+		struct stat st;
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			why = strerror(errno);
+		else if (fstat(fd, &st) != 0)
+			why = strerror(errno);
+		else if (!S_ISREG(st.st_mode))
+			why = "not a regular file";
+		if (fd >= 0)
+			close(fd);
+		if (!why)
+			continue;
+		fprintf(err, "%s%s:%d: [%s] %s: %s: cannot read: %s\n", prefix, s->file,
+			s->key_line[i], r->section, r->key, path, why);
+		found++;
+	}
+	return found;
 }
 
 const struct scenario *scenario_find(const struct scenario_set *set, const char *name)

@@ -14,6 +14,7 @@
 #define SCN_PATH_MAX 256
 #define SCN_MAX_VARIANTS 24
 #define SCN_MAX 64
+#define SCN_KEYS_MAX 48 /* rows of scenario_keys.h, with room */
 
 enum scn_protocol { PROTO_HTTPS, PROTO_FTPS_EXPLICIT, PROTO_FTPS_IMPLICIT };
 enum scn_client_auth { CAUTH_NONE, CAUTH_REQUEST, CAUTH_REQUIRE };
@@ -72,6 +73,9 @@ struct scenario {
 	char expect_report[256];
 	struct scn_variant variants[SCN_MAX_VARIANTS];
 	int n_variants;
+	/* Line of each key of scenario_keys.h in the file (0: not set), so
+	 * checks after loading can still say file:line. */
+	int key_line[SCN_KEYS_MAX];
 };
 
 struct scenario_set {
@@ -86,6 +90,13 @@ int scenario_load_file(const char *path, struct scenario *s, FILE *err, int *n_e
 /* Load every *.ini in `dir`, sorted by name. -1 if any file has an error
  * (all files are still checked so every error is reported in one run). */
 int scenario_load_dir(const char *dir, struct scenario_set *set, FILE *err);
+
+/* The files a scenario names (cert, key, client_ca, advertised_ca,
+ * sign_key), resolved as tlsctx.c does (certs_dir/value), must be readable
+ * regular files. Reports file:line: messages to `err` after `prefix`, at
+ * most `max_errors` of them; returns how many it found (0: all there). */
+int scenario_check_files(const struct scenario *s, const char *certs_dir, FILE *err,
+			 const char *prefix, int max_errors);
 
 const struct scenario *scenario_find(const struct scenario_set *set, const char *name);
 

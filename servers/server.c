@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,7 +14,6 @@
 #include "faults.h"
 #include "ftps.h"
 #include "https.h"
-#include "json.h"
 #include "tlsctx.h"
 
 const struct proto_ops *server_ops_for(const struct scenario *s)
@@ -62,8 +60,30 @@ static int bind_listener(struct listener *lis, const char *addr, int port, char 
 	return 0;
 }
 
-static void free_listener(struct listener *lis)
+struct listener *server_listener_new(const struct scenario *s, int port, const struct serve_opts *o,
+				     char *err, size_t cap)
 {
+	struct listener *lis = calloc(1, sizeof(*lis));
+	if (!lis) {
+		snprintf(err, cap, "%s: out of memory", s->name);
+		return NULL;
+	}
+	lis->fd = -1;
+	lis->s = s;
+	lis->ops = server_ops_for(s);
+	lis->h.on_events = conn_on_accept;
+	if (tlsctx_build(lis, o->certs_dir, err, cap) != 0 ||
+	    bind_listener(lis, o->bind, port, err, cap) != 0) {
+		server_listener_free(lis);
+		return NULL;
+	}
+	return lis;
+}
+
+void server_listener_free(struct listener *lis)
+{
+	if (!lis)
+		return;
 	if (lis->fd >= 0)
 		close(lis->fd);
 	if (lis->ctx)
@@ -71,116 +91,42 @@ static void free_listener(struct listener *lis)
 	free(lis);
 }
 
-static int write_manifest(struct server *srv, const char *path, const char *host)
+/* Between two batches of the loop: announce a connection opened in the
+ * last one (events.h). Never ends the loop. */
+static int between_batches(void *arg)
 {
-	char tmp[4096];
-	static char buf[65536];
-	struct json j;
-	json_init(&j, buf, sizeof(buf));
-	json_obj_open(&j);
-	for (int i = 0; i < srv->n_lis; i++) {
-		const struct listener *l = srv->lis[i];
-		json_key(&j, l->s->name);
-		json_obj_open(&j);
-		json_kstr(&j, "host", host);
-		json_kint(&j, "port", l->port);
-		json_kstr(&j, "protocol", scenario_protocol_name(l->s->protocol));
-		json_obj_close(&j);
-	}
-	json_obj_close(&j);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f || j.truncated)
-		return -1;
-	fprintf(f, "%s\n", buf);
-	if (fclose(f) != 0)
-		return -1;
-	/* rename: a reader never sees a half-written manifest. */
-	return rename(tmp, path);
-}
-
-static void print_table(struct server *srv)
-{
-	printf("%-32s %-6s %s\n", "SCENARIO", "PORT", "SUMMARY");
-	for (int i = 0; i < srv->n_lis; i++) {
-		const struct listener *l = srv->lis[i];
-		printf("%-32s %-6d %s\n", l->s->name, l->port, l->s->summary);
-	}
-	fflush(stdout);
-}
-
-static int setup(struct server *srv, const struct scenario *const *list, int n,
-		 const struct serve_opts *o)
-{
-	char err[512];
-	for (int i = 0; i < n; i++) {
-		struct listener *lis = calloc(1, sizeof(*lis));
-		if (!lis)
-			return -1;
-		lis->fd = -1;
-		lis->s = list[i];
-		lis->srv = srv;
-		lis->ops = server_ops_for(list[i]);
-		lis->h.on_events = conn_on_accept;
-		srv->lis[srv->n_lis++] = lis;
-		int port = o->port_base >= 0 ? (o->port_base ? o->port_base + i : 0) : list[i]->port;
-		if (tlsctx_build(lis, o->certs_dir, err, sizeof(err)) != 0 ||
-		    bind_listener(lis, o->bind, port, err, sizeof(err)) != 0) {
-			fprintf(stderr, "tlsfault: %s\n", err);
-			return -1;
-		}
-		if (loop_add(&srv->loop, lis->fd, EPOLLIN, &lis->h) != 0)
-			return -1;
-	}
+	(void)arg;
+	events_flush_open();
 	return 0;
 }
 
-int server_run(const struct scenario *const *list, int n, const struct serve_opts *o)
+int server_worker(struct listener *lis, const struct serve_opts *o, uint64_t first_id)
 {
 	static struct server srv;
-	int status = 1;
 	memset(&srv, 0, sizeof(srv));
 	if (loop_init(&srv.loop) != 0) {
-		perror("tlsfault: epoll");
+		fprintf(stderr, "tlsfault: %s: epoll: %s\n", lis->s->name, strerror(errno));
 		return 1;
 	}
 	srv.loop.sweep = conn_sweep;
 	srv.loop.sweep_arg = &srv;
 	srv.data_root = o->data_dir;
-	/* MAX_CONNECTIONS needs more descriptors than the usual soft limit
-	 * of 1024; take what the hard limit allows. */
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (strcmp(o->bind, "127.0.0.1") && strcmp(o->bind, "::1"))
-		fprintf(stderr, "tlsfault: WARNING: binding %s; these servers are deliberately "
-				"insecure, keep them off shared networks\n", o->bind);
-	if (events_open(o->events) != 0) {
-		fprintf(stderr, "tlsfault: events file %s: %s\n", o->events, strerror(errno));
+	srv.next_id = first_id;
+	srv.lis[srv.n_lis++] = lis;
+	lis->srv = &srv;
+	int status = 1;
+	if (loop_add(&srv.loop, lis->fd, EPOLLIN, &lis->h) != 0) {
+		fprintf(stderr, "tlsfault: %s: epoll: %s\n", lis->s->name, strerror(errno));
 		goto out;
 	}
-	if (setup(&srv, list, n, o) != 0)
-		goto out;
-	if (o->manifest && write_manifest(&srv, o->manifest, o->bind) != 0) {
-		fprintf(stderr, "tlsfault: cannot write manifest %s\n", o->manifest);
-		goto out;
-	}
-	if (o->table)
-		print_table(&srv);
-	int sig = loop_run(&srv.loop, NULL, NULL);
+	int sig = loop_run(&srv.loop, between_batches, NULL);
 	/* Stop accepting, then close what is open so every event is flushed. */
 	srv.stopping = 1;
-	for (int i = 0; i < srv.n_lis; i++)
-		loop_del(&srv.loop, srv.lis[i]->fd);
+	loop_del(&srv.loop, lis->fd);
 	conn_close_all(&srv, sig ? "server shutting down" : "server stopped");
 	status = 0;
 out:
-	conn_close_all(&srv, "server stopped");
-	for (int i = 0; i < srv.n_lis; i++)
-		free_listener(srv.lis[i]);
-	events_close();
+	events_flush_open();
 	loop_free(&srv.loop);
 	return status;
 }

@@ -1,5 +1,6 @@
-/* server — listeners for the selected scenarios, the manifest, and the
- * serve loop. main.c parses the command line and calls server_run(). */
+/* server — one scenario's listener (TLS context + bound socket) and the
+ * epoll loop that serves it in a worker process. supervisor.c builds every
+ * listener first, then runs one worker per scenario. */
 #ifndef TLSFAULT_SERVER_H
 #define TLSFAULT_SERVER_H
 
@@ -19,7 +20,19 @@ struct proto_ops;
 /* The front-end for a scenario: a fault's override, FTPS, or HTTPS. */
 const struct proto_ops *server_ops_for(const struct scenario *s);
 
-/* Serve `n` scenarios until SIGINT/SIGTERM. Returns the exit status. */
-int server_run(const struct scenario *const *list, int n, const struct serve_opts *o);
+#include <stddef.h>
+#include <stdint.h>
+
+struct listener;
+/* Build the scenario's TLS context and listen on `port` (0: ephemeral).
+ * NULL with a one-line reason in err. */
+struct listener *server_listener_new(const struct scenario *s, int port, const struct serve_opts *o,
+				     char *err, size_t cap);
+void server_listener_free(struct listener *lis);
+
+/* Serve one listener until SIGINT/SIGTERM (the worker's loop); its events
+ * go where events.c was pointed, ids from first_id + 1. Returns the exit
+ * status. */
+int server_worker(struct listener *lis, const struct serve_opts *o, uint64_t first_id);
 
 #endif

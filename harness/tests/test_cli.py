@@ -74,6 +74,46 @@ def test_validate_reports_every_error_with_file_and_line(tmp_path):
     assert "missing required key [scenario] source" in r.err
 
 
+def _valid_copy_with(tmp_path, old, new):
+    """scenarios/https-valid.ini with one line replaced, in a file of its own name."""
+    text = (paths.SCENARIOS / "https-valid.ini").read_bytes()
+    assert old in text
+    d = tmp_path / "scen"
+    d.mkdir()
+    f = d / "https-valid.ini"
+    f.write_bytes(text.replace(old, new))
+    line = text[:text.index(old)].count(b"\n") + 1
+    return f, line
+
+
+def test_validate_reports_a_missing_cert_file_with_file_and_line(tmp_path):
+    """Issue 10, defect 11: `cert = nope.pem` is an error in validate (as
+    tlsctx.c resolves it: in --certs DIR), not first at serve."""
+    f, line = _valid_copy_with(tmp_path, b"cert = leaf-valid.chain.pem", b"cert = nope.pem")
+    r = tlsfault("validate", f)
+    assert r.rc == 1 and "OK" not in r.out, r
+    assert r.err == (f"{f}:{line}: [server] cert: build/certs/nope.pem: cannot read: "
+                     "No such file or directory\n"), r.err  # the default --certs
+    r = tlsfault("validate", "--scenarios", f.parent)
+    assert r.rc == 1 and f"{f}:{line}: [server] cert: " in r.err, r
+    # serve names the same file:line, in one line, and starts nothing.
+    s = Suite(scenarios=["https-valid"], workdir=tmp_path / "w", scenario_dir=f.parent)
+    with pytest.raises(ServerError):
+        s.start()
+    assert s.stop() == 1
+    assert s.server_log().splitlines() == [
+        f"tlsfault: {f}:{line}: [server] cert: {paths.CERTS}/nope.pem: cannot read: "
+        "No such file or directory"]
+
+
+def test_validate_rejects_a_nul_byte_with_file_and_line(tmp_path):
+    """Defect 11: a NUL would cut `leaf-valid.key` to `leaf` without a word."""
+    f, line = _valid_copy_with(tmp_path, b"key = leaf-valid.key", b"key = leaf\0-valid.key")
+    r = tlsfault("validate", f)
+    assert r.rc == 1, r
+    assert f"{f}:{line}: NUL byte at column 11" in r.err.splitlines(), r.err
+
+
 def test_serve_refuses_a_directory_with_a_bad_file(tmp_path):
     (tmp_path / "broken.ini").write_text(BAD)
     s = Suite(workdir=tmp_path / "w", scenario_dir=tmp_path)

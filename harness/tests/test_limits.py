@@ -131,7 +131,7 @@ def test_thousand_idle_tls_connections_bounded_memory(tmp_path):
     if lu.raise_nofile(2 * n + 256) < 2 * n + 256:
         pytest.skip("RLIMIT_NOFILE hard limit too low for 1,000 connections on both ends")
     with make_suite(tmp_path) as s:
-        port, pid = s.port(VALID), s._proc.pid
+        port, pid = s.port(VALID), s.worker_pid(VALID)  # the process that holds them
         base = lu.vm_rss_kb(pid)
         t0 = time.monotonic()
         socks = lu.tls_connect_many(port, n)
@@ -373,7 +373,9 @@ def test_valgrind_session_has_no_leak_or_invalid_access(tmp_path):
     a timeout, garbage, then SIGTERM with connections open."""
     if _sanitized(paths.SERVER):
         pytest.skip("build/tlsfault is the SANITIZE=1 build (ASan and valgrind exclude each other)")
-    vlog = tmp_path / "valgrind.log"
+    # One log per process (%p): the supervisor and each worker it forks
+    # (valgrind follows fork()) report their own errors and leaks.
+    vlog = tmp_path / "valgrind.%p.log"
     server = lu.server_with_args(
         tmp_path, ["--handshake-timeout", "4000"],
         wrapper_prefix=["valgrind", "--error-exitcode=99", "--leak-check=full",
@@ -403,7 +405,10 @@ def test_valgrind_session_has_no_leak_or_invalid_access(tmp_path):
     finally:
         rc = s.stop()
         lu.close_all(open_at_stop)
-    report = vlog.read_text()
-    assert rc == 0, report[-3000:]
-    assert "ERROR SUMMARY: 0 errors" in report, report[-3000:]
-    assert "definitely lost" not in report or "definitely lost: 0 bytes" in report, report[-3000:]
+    reports = {p.name: p.read_text() for p in tmp_path.glob("valgrind.*.log")}
+    assert rc == 0, "\n".join(r[-3000:] for r in reports.values())
+    assert len(reports) == 1 + len(names), sorted(reports)  # supervisor + a worker each
+    for name, report in reports.items():
+        assert "ERROR SUMMARY: 0 errors" in report, (name, report[-3000:])
+        assert "definitely lost" not in report or "definitely lost: 0 bytes" in report, \
+            (name, report[-3000:])

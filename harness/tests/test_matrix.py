@@ -14,6 +14,8 @@ def test_fast_matrix_is_green_and_every_expectation_can_fail(tmp_path):
     assert {c["scenario"] for c in ran} == set(infos), "every scenario has a cell"
     red = [f"{c['id']}: {c['headline']} {c['problems']}" for c in cells if c["verdict"] == "fail"]
     assert not red, "\n".join(red)
+    broken = [f"{c['id']}: {c['note']}" for c in cells if c["verdict"] == "fixture-error"]
+    assert not broken, "\n".join(broken)
     classes = vocabulary()
     survivors, _ = mutants.check(recs, infos, families, classes)
     assert not survivors

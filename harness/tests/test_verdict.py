@@ -73,3 +73,53 @@ def test_client_variant_wins_over_class():
     info = {"expect": {"class": "ok", "variants": {"client.java": "peer-rejected-cert"}}}
     assert expectation(info, "java", "default") == "peer-rejected-cert"
     assert expectation(info, "curl", "default") == "ok"
+
+
+# ---- fixture errors: never a pass, never a fail ----------------------------------
+
+WORKER_DIED = {"id": 7, "scenario": "https-self-signed", "channel": "https", "peer": "127.0.0.1:1",
+               "closed_by": "server", "error": "fixture error: the worker serving "
+               "https-self-signed (pid 42) killed by signal 11 (SIGSEGV)",
+               "fixture_error": {"kind": "connection", "worker_pid": 42, "signal": "SIGSEGV",
+                                 "exit_status": None}}
+
+
+def test_fixture_error_event_is_neither_pass_nor_fail():
+    # The client's report matches the expectation: still not a pass.
+    good = judge(rec(60, CURL_SELF_SIGNED, [ev(alert="unknown_ca"), WORKER_DIED]), SELF_SIGNED,
+                 "openssl")
+    # The client's report is wrong: still not a fail.
+    bad = judge(rec(0, "200", [WORKER_DIED]), SELF_SIGNED, "openssl")
+    for v in (good, bad):
+        assert v.status == "fixture-error" and not v.red
+        assert "SIGSEGV" in v.note and v.headline.startswith("fixture error")
+    assert good.got == "self-signed" and bad.got == "ok"  # still shown
+
+
+def test_server_refusal_and_nothing_listening_are_fixture_errors():
+    refused = dict(ev("none"), error="refused: connection limit (5) reached")
+    v = judge(rec(35, "curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL", [refused]),
+              SELF_SIGNED, "openssl")
+    assert v.status == "fixture-error" and "connection limit" in v.note
+    r = rec(7, "curl: (7) Failed to connect to localhost port 1: Connection refused", [])
+    r["fixture_error"] = "nothing listening on 127.0.0.1:1 (Connection refused)"
+    v = judge(r, SELF_SIGNED, "openssl")
+    assert v.status == "fixture-error" and "nothing listening" in v.note
+    # Other server errors are the client's business as before.
+    v = judge(rec(60, CURL_SELF_SIGNED, [dict(ev(alert="unknown_ca"), error="refused login")]),
+              SELF_SIGNED, "openssl")
+    assert v.status == "pass"
+
+
+def test_fixture_error_counted_apart_in_reports(tmp_path):
+    from xml.etree import ElementTree as ET
+    from tlsfault_harness.matrix import report
+    cells = [report.cell_record(r, judge(r, SELF_SIGNED, "openssl")) for r in (
+        rec(60, CURL_SELF_SIGNED, [ev(alert="unknown_ca")]),
+        rec(60, CURL_SELF_SIGNED, [WORKER_DIED], client="openssl"))]
+    meta = report.write_all(cells, tmp_path)
+    assert meta["counts"]["fixture-error"] == 1 and meta["counts"]["pass"] == 1
+    assert meta["counts"]["fail"] == 0
+    suite = ET.parse(tmp_path / "junit.xml").getroot()
+    assert (suite.get("errors"), suite.get("failures"), suite.get("skipped")) == ("1", "0", "0")
+    assert "FIXTURE https-self-signed/openssl/default: fixture error" in report.terminal(cells)

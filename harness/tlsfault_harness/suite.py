@@ -2,7 +2,9 @@
 
 The server writes a manifest once every listener is up and one JSON line per
 finished connection; tests take a mark before running a client and then wait
-for the event logged after that mark."""
+for the event logged after that mark. Each scenario is served by a worker
+process (its pid is in the manifest, rewritten when a worker is restarted);
+a worker's death is logged as "fixture_error" events."""
 import json
 import signal
 import subprocess
@@ -114,6 +116,23 @@ class Suite:
 
     def port(self, scenario):
         return self._manifest[scenario]["port"]
+
+    def worker_pid(self, scenario):
+        """The pid of the worker serving `scenario` now (the manifest is
+        rewritten atomically when a worker is restarted)."""
+        self._manifest = json.loads(self.manifest_path.read_text())
+        return self._manifest[scenario]["pid"]
+
+    @property
+    def pid(self):
+        """The supervisor's pid (None when not running)."""
+        return self._proc.pid if self._proc else None
+
+    def alive(self):
+        return self._proc is not None and self._proc.poll() is None
+
+    def fixture_errors(self, scenario=None):
+        return [e for e in self.events(scenario) if e.get("fixture_error")]
 
     def url(self, scenario, path="/", host="localhost"):
         return f"https://{host}:{self.port(scenario)}{path}"

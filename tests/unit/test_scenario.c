@@ -7,6 +7,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "json.h"
 #include "scenario.h"
 #include "unit_util.h"
@@ -93,6 +96,9 @@ static const struct bad_case bad_cases[] = {
 	 P "missing-required.ini:2: missing required key [expect] class\n"},
 	{"name-mismatch.ini", 1,
 	 P "name-mismatch.ini:2: [scenario] name 'something-else' must equal the file name 'name-mismatch'\n"},
+	/* A NUL would cut the value (cert = "leaf") without a word. */
+	{"nul-byte.ini", 1,
+	 P "nul-byte.ini:12: NUL byte at column 12\n"},
 	{"port-negative.ini", 1,
 	 P "port-negative.ini:8: [server] port: port must be an integer 0-65535\n"},
 	{"port-number.ini", 1,
@@ -386,6 +392,56 @@ static void test_names(void **state)
 	assert_false(scenario_is_class(""));
 }
 
+/* Files a scenario names are checked in the certs dir, as tlsctx.c opens
+ * them, each error at the line of its key. */
+static void test_check_files(void **state)
+{
+	(void)state;
+	const struct scenario *s = load_good("https-valid");
+	char dir[] = "/tmp/tlsfault-unit-XXXXXX", path[128], *text;
+	size_t size;
+	assert_non_null(mkdtemp(dir));
+	FILE *err = open_memstream(&text, &size);
+	assert_int_equal(scenario_check_files(s, dir, err, "", SCN_KEYS_MAX), 2);
+	fclose(err);
+	char want[1024];
+	snprintf(want, sizeof(want),
+		 GOOD "/https-valid.ini:12: [server] cert: %s/leaf-valid.chain.pem: cannot read: "
+		      "No such file or directory\n"
+		 GOOD "/https-valid.ini:13: [server] key: %s/leaf-valid.key: cannot read: "
+		      "No such file or directory\n", dir, dir);
+	assert_string_equal(text, want);
+	free(text);
+	/* At most max_errors, with the caller's prefix; a directory is not a file. */
+	snprintf(path, sizeof(path), "%s/leaf-valid.chain.pem", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	err = open_memstream(&text, &size);
+	assert_int_equal(scenario_check_files(s, dir, err, "tlsfault: ", 1), 1);
+	fclose(err);
+	snprintf(want, sizeof(want), "tlsfault: " GOOD "/https-valid.ini:12: [server] cert: "
+		 "%s/leaf-valid.chain.pem: cannot read: not a regular file\n", dir);
+	assert_string_equal(text, want);
+	free(text);
+	assert_int_equal(rmdir(path), 0);
+	/* Both present: nothing to say. */
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, i ? "leaf-valid.key" : "leaf-valid.chain.pem");
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fclose(f);
+	}
+	err = open_memstream(&text, &size);
+	assert_int_equal(scenario_check_files(s, dir, err, "", SCN_KEYS_MAX), 0);
+	fclose(err);
+	assert_string_equal(text, "");
+	free(text);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, i ? "leaf-valid.key" : "leaf-valid.chain.pem");
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
@@ -403,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_good_dir),
 		cmocka_unit_test(test_to_json),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_check_files),
 	};
 	/* One named test per bad file, so a failure says which file. */
 	static struct CMUnitTest tests[N(fixed) + N(bad_cases)];

@@ -1,6 +1,6 @@
 """`make check`: every scenario x every client x the profiles each scenario
-names, reports in build/report/. Exit status: 0 when no cell is red (and,
-with --baseline, no cell changed verdict), 1 otherwise.
+names, reports in build/report/. Exit status: 0 when no cell is red or a
+fixture error (and, with --baseline, no cell changed verdict), 1 otherwise.
 
     python3 -m tlsfault_harness.matrix.check [--scenarios GLOBS] [--clients GLOBS]
         [--protocols GLOBS] [--out DIR] [--jobs N] [--baseline matrix.json] [--mutants]
@@ -77,7 +77,8 @@ def main(argv=None):
         print(report.terminal(cells))
     print(f"\n{meta['summary']} in {wall:.1f}s; reports in {args.out}/ "
           "(matrix.json, junit.xml, index.html)")
-    rc = 0 if not any(c["verdict"] == "fail" for c in cells) else 1
+    # A fixture error is not green either: the cell was not judged.
+    rc = 0 if not any(c["verdict"] in ("fail", "fixture-error") for c in cells) else 1
     if args.baseline:
         changes = baseline_changes(cells, args.baseline)
         for cid, old, new in changes:

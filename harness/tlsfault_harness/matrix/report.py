@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-SYMBOL = {"pass": "pass", "fail": "FAIL", "known": "known", "not-installed": "n/i",
-          "not-applicable": "-"}
-COLOR = {"pass": "#2e7d32", "fail": "#c62828", "known": "#ef8f00", "not-installed": "#757575",
-         "not-applicable": "#bdbdbd"}
+SYMBOL = {"pass": "pass", "fail": "FAIL", "known": "known", "fixture-error": "FIXTURE",
+          "not-installed": "n/i", "not-applicable": "-"}
+COLOR = {"pass": "#2e7d32", "fail": "#c62828", "known": "#ef8f00", "fixture-error": "#6a1b9a",
+         "not-installed": "#757575", "not-applicable": "#bdbdbd"}
 
 
 def cell_record(rec, verdict):
@@ -33,15 +33,21 @@ def write_json(cells, path, meta):
 
 
 def write_junit(cells, path):
+    # A fixture error is junit's <error> (the test could not run), never a
+    # failure or a skip.
     suite = ET.Element("testsuite", name="tlsfault-matrix", tests=str(len(cells)),
                        failures=str(sum(c["verdict"] == "fail" for c in cells)),
-                       skipped=str(sum(c["verdict"] not in ("pass", "fail") for c in cells)))
+                       errors=str(sum(c["verdict"] == "fixture-error" for c in cells)),
+                       skipped=str(sum(c["verdict"] not in ("pass", "fail", "fixture-error")
+                                       for c in cells)))
     for c in cells:
         tc = ET.SubElement(suite, "testcase", classname=c["scenario"],
                            name=f"{c['client']}/{c['profile']}", time=str(c["seconds"] or 0))
         if c["verdict"] == "fail":
             f = ET.SubElement(tc, "failure", message=c["headline"] or "failed")
             f.text = f"expected {c['expected']}, got {c['got']}\n" + "\n".join(c["problems"])
+        elif c["verdict"] == "fixture-error":
+            ET.SubElement(tc, "error", message=c["headline"][:500]).text = c["note"]
         elif c["verdict"] != "pass":
             ET.SubElement(tc, "skipped", message=f"{c['verdict']}: {c['note']}"[:500])
         out = ET.SubElement(tc, "system-out")
@@ -66,11 +72,12 @@ def terminal(cells):
         label = s if p == "default" else f"{s} [{p}]"
         lines.append(label.ljust(w) + "".join(
             SYMBOL[by[c]["verdict"]].ljust(11) if c in by else "".ljust(11) for c in clients))
-    notes = [c for c in cells if c["verdict"] in ("fail", "known")]
+    notes = [c for c in cells if c["verdict"] in ("fail", "known", "fixture-error")]
     if notes:
         lines.append("")
     for c in sorted(notes, key=lambda c: (c["verdict"], c["id"])):
-        lines.append(f"{c['verdict'].upper():5} {c['id']}: {c['headline'] or c['note'][:160]}")
+        lines.append(f"{SYMBOL[c['verdict']].upper():5} {c['id']}: "
+                     f"{c['headline'] or c['note'][:160]}")
     return "\n".join(lines)
 
 

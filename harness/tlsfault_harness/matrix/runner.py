@@ -2,6 +2,7 @@
 after another, so each cell's server events are exactly the connections
 its client made."""
 import fnmatch
+import socket
 import subprocess
 import json
 import sys
@@ -99,6 +100,10 @@ class Runner:
             return rec
         rec["seconds"] = round(time.monotonic() - t0, 3)
         rec["events"] = self._events(cell.scenario, mark)
+        if not rec["events"]:
+            why = self._not_serving(cell.scenario)
+            if why:
+                rec["fixture_error"] = why
         return rec
 
     def _events(self, scenario, mark):
@@ -108,6 +113,24 @@ class Runner:
             return []
         time.sleep(EVENT_SETTLE)
         return self.suite.events(scenario)[mark:]
+
+    def _not_serving(self, scenario):
+        """A cell with no server event: was anything serving it? Checked
+        only then: the probe is a connection of its own, waited for so that
+        its event is not taken for the next cell's."""
+        if not self.suite.alive():
+            return "the tlsfault server exited"
+        t = self.target(scenario)
+        mark = self.suite.mark(scenario)
+        try:
+            socket.create_connection((t.host, t.port), timeout=EVENT_WAIT).close()
+        except OSError as e:
+            return f"nothing listening on {t.host}:{t.port} ({e.strerror or e})"
+        try:
+            self.suite.events_after(scenario, mark, 1, EVENT_WAIT)
+        except AssertionError:
+            return f"the server logged no event for a probe connection to {t.host}:{t.port}"
+        return None
 
     def _tick(self, total, rec):
         if not self.progress:

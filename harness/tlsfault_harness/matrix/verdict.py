@@ -27,7 +27,7 @@ EXACT_ALERT_FAMILIES = {"openssl"}
 
 @dataclass
 class Verdict:
-    status: str            # pass | fail | known | not-installed | not-applicable
+    status: str            # pass | fail | known | fixture-error | not-installed | not-applicable
     expected: str = ""
     got: str = ""
     matched: str = None    # the classifier row that matched
@@ -159,6 +159,25 @@ def event_problems(cls, events, info, family):
     return p
 
 
+# conn.c's refusals: the fixture's own limits, not anything the client did.
+FIXTURE_REFUSALS = ("refused: connection limit", "refused: out of file descriptors")
+
+
+def fixture_error(rec):
+    """Why the fixture, not the client, decided this cell, or None: a
+    "fixture_error" event (the scenario's worker died) after the cell's
+    mark, a connection the server refused (its connection or descriptor
+    limit), or nothing listening (the runner's `fixture_error`)."""
+    if rec.get("fixture_error"):
+        return rec["fixture_error"]
+    for e in rec.get("events", []):
+        if e.get("fixture_error"):
+            return e.get("error") or "fixture error"
+        if (e.get("error") or "").startswith(FIXTURE_REFUSALS):
+            return f"the server {e['error']}"
+    return None
+
+
 def judge(rec, info, family, expected=None):
     """The verdict of one run cell record (see runner.Runner.run_cell)."""
     cell = rec["cell"]
@@ -170,6 +189,12 @@ def judge(rec, info, family, expected=None):
         got, matched = "timeout", None
     else:
         got, matched = classify(cell.client, res.rc, res.text)
+    broken = fixture_error(rec)
+    if broken:
+        # Neither pass nor fail: the client's report says nothing about
+        # the client when the fixture itself failed under it.
+        return Verdict("fixture-error", expected, got, matched, note=broken,
+                       headline=f"fixture error, client not judged: {broken}")
     v = Verdict("pass", expected, got, matched)
     v.problems = event_problems(got, rec.get("events", []), info, family)
     same = same_as(cell.client, expected)
