@@ -908,6 +908,7 @@ struct conn *conn_adopt(struct listener *lis, int fd)
 	event_init(&c->ev, ++srv->next_id, lis->s->name, lis->ops->channel);
 	c->ev.start_ms = loop_now_ms();
 	format_peer(fd, c->ev.peer, sizeof(c->ev.peer));
+	events_flush_open(); /* the supervisor knows it is open if this worker dies */
 	c->deadline_ms = c->ev.start_ms + tf_limits.handshake_timeout_ms;
 	link_conn(srv, c);
 	c->want_events = EPOLLIN;

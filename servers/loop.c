@@ -129,6 +129,7 @@ int loop_round(struct loop *l, int wait_ms)
 	if (n < 0 && errno != EINTR)
 		return -1;
 	int sig = 0;
+	l->ran = 0;
 	/* The handlers asked for this round; ones queued while it runs wait
 	 * for the next, so a handler that always has more work cannot starve
 	 * the epoll events. */
@@ -146,15 +147,19 @@ int loop_round(struct loop *l, int wait_ms)
 				sig = s;
 			continue;
 		}
-		if (!h->retired)
+		if (!h->retired) {
 			h->on_events(h, evs[i].events);
+			l->ran++;
+		}
 	}
 	while (again) {
 		struct loop_handler *h = again;
 		again = h->next_snap;
 		/* queued again meanwhile: it is on the new list; run it there */
-		if (!h->retired && !h->queued)
+		if (!h->retired && !h->queued) {
 			h->on_events(h, EPOLLIN);
+			l->ran++;
+		}
 	}
 	loop_collect(l);
 	return sig;

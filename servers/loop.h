@@ -38,6 +38,7 @@ struct loop {
 	struct loop_handler *again;   /* to call in the next round */
 	struct loop_handler *retired; /* to free once the batch is done */
 	int batch_delay_ms;	      /* test hook: see loop_init */
+	int ran;		      /* handlers the last round called (fuzz pumps) */
 };
 
 int loop_init(struct loop *l);

@@ -2,7 +2,7 @@
 #ifndef TLSFAULT_LIMITS_H
 #define TLSFAULT_LIMITS_H
 
-#define MAX_CONNECTIONS 4096	     /* across all scenarios; more are refused */
+#define MAX_CONNECTIONS 4096	     /* per scenario (each worker); more are refused */
 #define HANDSHAKE_TIMEOUT_MS 10000   /* accept to handshake done */
 #define IDLE_TIMEOUT_MS 30000	     /* no byte either way after the handshake */
 #define SWEEP_INTERVAL_MS 100	     /* how often deadlines are checked */

@@ -15,26 +15,10 @@
  *
  * Run from the repository root (scenarios/ and build/certs/ relative), or
  * set TLSFAULT_ROOT. */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include "conn.h"
-#include "events.h"
 #include "faults.h"
 #include "ftps.h"
 #include "https.h"
-#include "server.h"
-#include "tlsctx.h"
+#include "fuzz_server.h"
 
 #define PUMP_MAX 20000
 
@@ -48,105 +32,21 @@ static const char *const names[] = {
 };
 #define N_NAMES (sizeof(names) / sizeof(names[0]))
 
-static struct server srv;
 static struct scenario scn[N_NAMES];
-static char data_dir[] = "/tmp/tlsfault-fuzz-XXXXXX";
-
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz_conn: %s\n", what);
-	exit(1);
-}
-
-static int listen_any(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 16) != 0)
-		die("listen");
-	return fd;
-}
-
-static void setup(void)
-{
-	const char *root = getenv("TLSFAULT_ROOT");
-	if (root && chdir(root) != 0)
-		die("TLSFAULT_ROOT");
-	wolfSSL_Init();
-	if (loop_init(&srv.loop) != 0)
-		die("loop_init");
-	if (!mkdtemp(data_dir))
-		die("mkdtemp");
-	srv.data_root = data_dir;
-	/* FUZZ_EVENTS=FILE keeps the events, to see what the inputs reach. */
-	events_open(getenv("FUZZ_EVENTS") ? getenv("FUZZ_EVENTS") : "/dev/null");
-	for (size_t i = 0; i < N_NAMES; i++) {
-		char path[256], err[512];
-		int n_err;
-		snprintf(path, sizeof(path), "scenarios/%s.ini", names[i]);
-		if (access(path, R_OK) != 0)
-			continue; /* not (yet) in this tree */
-		if (scenario_load_file(path, &scn[i], stderr, &n_err) != 0)
-			die(path);
-		struct listener *lis = calloc(1, sizeof(*lis));
-		if (!lis)
-			die("calloc");
-		lis->s = &scn[i];
-		lis->srv = &srv;
-		lis->ops = server_ops_for(&scn[i]);
-		lis->h.on_events = conn_on_accept;
-		if (tlsctx_build(lis, "build/certs", err, sizeof(err)) != 0)
-			die(err);
-		lis->fd = listen_any();
-		struct sockaddr_in a;
-		socklen_t len = sizeof(a);
-		getsockname(lis->fd, (struct sockaddr *)&a, &len);
-		lis->port = ntohs(a.sin_port);
-		srv.lis[srv.n_lis++] = lis;
-	}
-	if (srv.n_lis == 0)
-		die("no scenarios found: run from the repository root");
-}
-
-static int drain(int fd)
-{
-	char sink[16384];
-	int got = 0;
-	while (read(fd, sink, sizeof(sink)) > 0)
-		got = 1;
-	return got;
-}
-
-/* Dispatch ready events like loop_run() does, without blocking. */
-static int pump_once(void)
-{
-	struct epoll_event evs[64];
-	int n = epoll_wait(srv.loop.epfd, evs, 64, 0);
-	for (int i = 0; i < n; i++) {
-		struct loop_handler *h = evs[i].data.ptr;
-		if (h)
-			h->on_events(h, evs[i].events);
-	}
-	return n;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!srv.n_lis)
-		setup();
+	if (!fz_srv.n_lis)
+		fz_setup(names, N_NAMES, scn);
 	if (size == 0)
 		return 0;
-	struct listener *lis = srv.lis[data[0] % srv.n_lis];
+	struct listener *lis = fz_srv.lis[data[0] % fz_srv.n_lis];
 	data++, size--;
 
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)lis->port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	int cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (cfd < 0 || connect(cfd, (struct sockaddr *)&a, sizeof(a)) != 0)
-		die("connect");
-	int one = 1;
-	setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	fcntl(cfd, F_SETFL, O_NONBLOCK);
+	unsigned src = 0;
+	int cfd = fz_connect(lis->port, &src);
+	if (cfd < 0)
+		fz_die("connect");
 	conn_on_accept(&lis->h, EPOLLIN);
 
 	/* Send in pieces so the server also sees partial records. */
@@ -169,13 +69,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else if (size == 0 && round == 0) {
 			shutdown(cfd, SHUT_WR);
 		}
-		int progress = pump_once() + drain(cfd);
+		int progress = fz_pump() + fz_drain(cfd);
 		if (progress || off < size)
 			idle = 0;
 		else if (++idle > 2)
 			break;
 	}
-	conn_close_all(&srv, "fuzz input done");
+	conn_close_all(&fz_srv, "fuzz input done");
 	close(cfd);
 	return 0;
 }
