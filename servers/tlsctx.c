@@ -229,6 +229,17 @@ static int setup_client_auth(struct listener *lis, const char *dir, char *err, s
 	return 0;
 }
 
+/* Key exchange groups in the order OpenSSL 3 (and so nginx and Apache on
+ * it) prefers them: X25519 first, the key share curl, OpenSSL and Node
+ * send, so their TLS 1.3 handshakes need no HelloRetryRequest. */
+static int set_groups(WOLFSSL_CTX *ctx)
+{
+	int groups[] = {WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_X448,
+			WOLFSSL_ECC_SECP521R1, WOLFSSL_ECC_SECP384R1};
+	return wolfSSL_CTX_set_groups(ctx, groups, (int)(sizeof(groups) / sizeof(groups[0])))
+		       == WOLFSSL_SUCCESS ? 0 : -1;
+}
+
 int tlsctx_build(struct listener *lis, const char *certs_dir, char *err, size_t errcap)
 {
 	const struct scenario *s = lis->s;
@@ -240,6 +251,10 @@ int tlsctx_build(struct listener *lis, const char *certs_dir, char *err, size_t 
 	lis->ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
 	if (!lis->ctx) {
 		snprintf(err, errcap, "%s: wolfSSL_CTX_new failed", s->name);
+		return -1;
+	}
+	if (set_groups(lis->ctx) != 0) {
+		snprintf(err, errcap, "%s: X25519/X448 missing from this wolfSSL build", s->name);
 		return -1;
 	}
 	if (set_versions(lis->ctx, s->versions) != 0) {
