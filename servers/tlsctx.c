@@ -218,6 +218,10 @@ static int setup_client_auth(struct listener *lis, const char *dir, char *err, s
 		swap_idx = wolfSSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 	wolfSSL_CTX_set_verify(lis->ctx, mode, on_verify);
 	wolfSSL_CTX_set_msg_callback(lis->ctx, on_handshake_msg);
+	/* "none": a CertificateRequest with an empty certificate_authorities
+	 * list (TLS 1.3: no such extension), any certificate may be offered. */
+	if (strcmp(s->advertised_ca, "none") == 0)
+		return 0;
 	path_in(path, sizeof(path), dir, s->advertised_ca[0] ? s->advertised_ca : s->client_ca);
 	WOLF_STACK_OF(WOLFSSL_X509_NAME) *names = wolfSSL_load_client_CA_file(path);
 	if (!names) {
