@@ -38,7 +38,7 @@ all: $(B)/tlsfault $(CERTS)
 deps: $(WOLF_LIB)
 	@sh scripts/deps.sh
 
-$(WOLF_LIB): scripts/build-wolfssl.sh
+$(WOLF_LIB): scripts/build-wolfssl.sh scripts/wolfssl-tls13-ca-names.patch
 	@sh scripts/deps.sh
 	@sh scripts/build-wolfssl.sh $(WOLF)
 	@touch $@

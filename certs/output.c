@@ -84,12 +84,14 @@ static int write_key(const struct issued *it, const char *dir, char *err, size_t
 	return write_file(dir, it->p->name, ".key", pem, (size_t)pn, err, cap);
 }
 
-/* Leaf then issuers, without the self-signed root (servers send that). */
+/* Leaf then issuers, without the self-signed root as servers usually send
+ * it; with chain_root the root too, as a server configured with the full
+ * chain file sends it (seed 001: a chain up to a root the client lacks). */
 static int write_chain(const struct issued *it, const char *dir, char *err, size_t cap)
 {
 	char chain[PEM_MAX * 4] = "";
 	for (const struct issued *c = it; c; c = c->issuer) {
-		if (c != it && !c->issuer)
+		if (c != it && !c->issuer && !it->p->chain_root)
 			break;
 		char pem[PEM_MAX];
 		if (to_pem(c->der, c->der_len, CERT_TYPE, pem, err, cap) < 0)

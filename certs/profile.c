@@ -106,6 +106,8 @@ static int set_key(struct profile *p, const char *k, const char *v)
 		return textval_bool(v, &p->corrupt_key);
 	if (!strcmp(k, "p12"))
 		return textval_bool(v, &p->p12);
+	if (!strcmp(k, "chain_root"))
+		return textval_bool(v, &p->chain_root);
 	return -2;
 }
 

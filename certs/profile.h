@@ -24,6 +24,7 @@ struct profile {
 	int path_len;		     /* CA only; -1 = unlimited */
 	int corrupt_key;	     /* write a key file that does not parse */
 	int p12;		     /* also write NAME.p12 */
+	int chain_root;		     /* NAME.chain.pem ends with the self-signed root */
 	int line;		     /* where the section starts, for errors */
 };
 

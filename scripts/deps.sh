@@ -1,11 +1,12 @@
 #!/bin/sh
 # Install what tlsfault needs on Debian 12 (idempotent, fast when done).
 # libnss3-tools: certutil, to give headless Chromium a private NSS trust store.
+# libio-socket-ssl-perl: the seed 000 CMS's own FTPS stack (Net::FTP + IO::Socket::SSL).
 set -eu
 pkgs="build-essential pkg-config dpkg-dev autoconf automake libtool
  libcmocka-dev libinih-dev python3 python3-pytest
  curl openssl wget gnutls-bin lftp default-jdk-headless nodejs chromium
- libnss3-tools
+ libnss3-tools libio-socket-ssl-perl
  clang libclang-rt-14-dev valgrind nginx-light"
 missing=""
 for p in $pkgs; do

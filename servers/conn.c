@@ -211,6 +211,16 @@ int conn_io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
 	struct conn *c = ctx;
 	ssize_t n;
+	/* RFC 8446 6 (and RFC 5246 7.2.2): after the peer's fatal alert the
+	 * server sends nothing more. wolfSSL answers a client's plaintext alert
+	 * in an encrypted TLS 1.3 stream with unexpected_message; no reference
+	 * server does. Nothing reached the wire, so no alert_sent either. */
+	if (c->ev.alert_received.level == 2) {
+		c->send_broken = 1;
+		return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+	}
+	if (sniff_is_hello_retry((const uint8_t *)buf, (size_t)sz))
+		c->ev.hello_retry = 1;
 	/* The wire carries the replacement; wolfSSL's alert history does not. */
 	struct alert_rec swapped;
 	int did_swap = tlsctx_swap_alert(ssl, (uint8_t *)buf, (size_t)sz, &swapped) == 0;

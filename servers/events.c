@@ -192,6 +192,7 @@ static void put_hello(struct json *j, const struct event *e)
 		json_str(j, h->alpn[i]);
 	json_arr_close(j);
 	put_u16_hex_list(j, "groups", h->groups, h->n_groups);
+	put_u16_hex_list(j, "key_shares", h->key_shares, h->n_key_shares);
 	put_u16_hex_list(j, "sigalgs", h->sigalgs, h->n_sigalgs);
 	json_kint(j, "records", (long long)h->n_records);
 	json_obj_close(j);
@@ -252,6 +253,7 @@ int event_to_json(const struct event *e, char *buf, unsigned cap)
 	json_kstr(&j, "version", e->version[0] ? e->version : NULL);
 	json_kstr(&j, "cipher", e->cipher[0] ? e->cipher : NULL);
 	json_kbool(&j, "resumed", e->resumed);
+	json_kbool(&j, "hello_retry", e->hello_retry);
 	put_alert(&j, "alert_received", &e->alert_received);
 	put_alert(&j, "alert_sent", &e->alert_sent);
 	put_client_cert(&j, e);

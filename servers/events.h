@@ -30,6 +30,7 @@ struct event {
 	char version[16];
 	char cipher[64];
 	int resumed;
+	int hello_retry; /* the server sent a HelloRetryRequest (RFC 8446 4.1.4) */
 	struct alert_rec alert_received, alert_sent;
 	/* Client certificate (mTLS). cert_msg_len -1: no Certificate message. */
 	long cert_msg_len;

@@ -25,7 +25,7 @@ static const char *const fault_names[] = {"none", "no-binding", "credential-unus
 static const char *const auth_tls_names[] = {"accept", "refuse", NULL};
 
 const char *const scenario_classes[] = {
-	"ok", "untrusted-issuer", "self-signed", "hostname-mismatch", "expired",
+	"ok", "untrusted-issuer", "untrusted-root", "self-signed", "hostname-mismatch", "expired",
 	"not-yet-valid", "bad-purpose", "bad-signature", "no-shared-cipher",
 	"protocol-version", "not-tls", "reset", "handshake-failure",
 	"peer-rejected-cert", "cert-required", "tls-required", "auth-tls-refused",

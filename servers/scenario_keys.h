@@ -14,7 +14,7 @@ SCN_KEY(server, versions, T_VERSIONS, versions, NULL, "tls1.0,tls1.1,tls1.2,tls1
 SCN_KEY(server, ciphers, T_STR, ciphers, NULL, "TLS 1.2-and-older cipher list, OpenSSL names")
 SCN_KEY(server, client_auth, T_ENUM, client_auth, client_auth_names, "none | request | require")
 SCN_KEY(server, client_ca, T_PATH, client_ca, NULL, "CAs trusted for client certificates")
-SCN_KEY(server, advertised_ca, T_PATH, advertised_ca, NULL, "CA names sent in CertificateRequest")
+SCN_KEY(server, advertised_ca, T_PATH, advertised_ca, NULL, "CA names sent in CertificateRequest; none = an empty list")
 SCN_KEY(fault, kind, T_ENUM, fault, fault_names, "wire fault, see scenario.h")
 SCN_KEY(fault, sign_key, T_PATH, fault_key, NULL, "key-mismatch: the key that signs instead")
 SCN_KEY(ftp, user, T_STR, ftp_user, NULL, "test account name")

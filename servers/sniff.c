@@ -123,6 +123,21 @@ static int ext_u16_vector(struct rd e, int len_bytes, uint16_t *dst, size_t max,
 	return read_u16_list(&list, dst, max, count);
 }
 
+/* KeyShareClientHello: client_shares<0..2^16-1> of {group, key_exchange<1..2^16-1>}. */
+static int ext_key_share(struct rd e, struct hello *h)
+{
+	struct rd list = rd_sub(&e, rd_u16(&e));
+	while (list.n > 0 && !list.bad) {
+		unsigned group = rd_u16(&list);
+		struct rd key = rd_sub(&list, rd_u16(&list));
+		if (list.bad || key.n == 0)
+			return 0;
+		if (h->n_key_shares < HELLO_MAX_KEY_SHARES)
+			h->key_shares[h->n_key_shares++] = (uint16_t)group;
+	}
+	return !list.bad && !e.bad && e.n == 0;
+}
+
 static int parse_extension(unsigned type, struct rd body, struct hello *h)
 {
 	switch (type) {
@@ -136,6 +151,8 @@ static int parse_extension(unsigned type, struct rd body, struct hello *h)
 		return ext_u16_vector(body, 2, h->sigalgs, HELLO_MAX_SIGALGS, &h->n_sigalgs);
 	case 43: /* supported_versions, RFC 8446 4.2.1 */
 		return ext_u16_vector(body, 1, h->versions, HELLO_MAX_VERSIONS, &h->n_versions);
+	case 51: /* key_share, RFC 8446 4.2.8 */
+		return ext_key_share(body, h);
 	case 35: /* session_ticket */
 		h->has_session_ticket = 1;
 		return 1;
@@ -234,6 +251,18 @@ int sniff_client_hello(const uint8_t *p, size_t n, struct hello *out)
 	if (parse_hello_body(body, out) != 0)
 		return SNIFF_BAD;
 	return (int)consumed;
+}
+
+int sniff_is_hello_retry(const uint8_t *p, size_t n)
+{
+	static const uint8_t hrr_random[32] = {
+		0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+		0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+		0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+	};
+	/* record header (5), handshake type and length (4), legacy_version (2) */
+	return n >= 5 + 4 + 2 + 32 && p[0] == REC_HANDSHAKE && p[5] == 2 &&
+	       memcmp(p + 11, hrr_random, 32) == 0;
 }
 
 const char *sniff_alert_name(int code)

@@ -23,6 +23,7 @@
 #define HELLO_MAX_ALPN 8
 #define HELLO_MAX_GROUPS 32
 #define HELLO_MAX_SIGALGS 48
+#define HELLO_MAX_KEY_SHARES 8
 #define HELLO_NAME_MAX 256
 #define HELLO_ALPN_LEN 32
 /* Largest ClientHello we reassemble across records (post-quantum key
@@ -41,6 +42,10 @@ struct hello {
 	size_t n_suites;
 	uint16_t groups[HELLO_MAX_GROUPS];
 	size_t n_groups;
+	/* groups of the key_share entries (RFC 8446 4.2.8): which group the
+	 * client bet on; a server supporting none of them must retry */
+	uint16_t key_shares[HELLO_MAX_KEY_SHARES];
+	size_t n_key_shares;
 	uint16_t sigalgs[HELLO_MAX_SIGALGS];
 	size_t n_sigalgs;
 	char sni[HELLO_NAME_MAX]; /* raw bytes, NUL-terminated, escape on output */
@@ -54,6 +59,11 @@ struct hello {
 
 /* Decode a ClientHello from the first bytes of a connection. */
 int sniff_client_hello(const uint8_t *p, size_t n, struct hello *out);
+
+/* Whether a buffer the server writes starts with a HelloRetryRequest
+ * record: a ServerHello whose random is SHA-256("HelloRetryRequest"),
+ * RFC 8446 4.1.3. */
+int sniff_is_hello_retry(const uint8_t *p, size_t n);
 
 /* Name of an alert description (RFC 8446 6, RFC 5246 7.2), or NULL. */
 const char *sniff_alert_name(int code);

@@ -218,6 +218,10 @@ static int setup_client_auth(struct listener *lis, const char *dir, char *err, s
 		swap_idx = wolfSSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 	wolfSSL_CTX_set_verify(lis->ctx, mode, on_verify);
 	wolfSSL_CTX_set_msg_callback(lis->ctx, on_handshake_msg);
+	/* "none": a CertificateRequest with an empty certificate_authorities
+	 * list (TLS 1.3: no such extension), any certificate may be offered. */
+	if (strcmp(s->advertised_ca, "none") == 0)
+		return 0;
 	path_in(path, sizeof(path), dir, s->advertised_ca[0] ? s->advertised_ca : s->client_ca);
 	WOLF_STACK_OF(WOLFSSL_X509_NAME) *names = wolfSSL_load_client_CA_file(path);
 	if (!names) {
@@ -227,6 +231,17 @@ static int setup_client_auth(struct listener *lis, const char *dir, char *err, s
 	names_oneline(names, lis->advertised_ca, sizeof(lis->advertised_ca));
 	wolfSSL_CTX_set_client_CA_list(lis->ctx, names); /* takes ownership */
 	return 0;
+}
+
+/* Key exchange groups in the order OpenSSL 3 (and so nginx and Apache on
+ * it) prefers them: X25519 first, the key share curl, OpenSSL and Node
+ * send, so their TLS 1.3 handshakes need no HelloRetryRequest. */
+static int set_groups(WOLFSSL_CTX *ctx)
+{
+	int groups[] = {WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_X448,
+			WOLFSSL_ECC_SECP521R1, WOLFSSL_ECC_SECP384R1};
+	return wolfSSL_CTX_set_groups(ctx, groups, (int)(sizeof(groups) / sizeof(groups[0])))
+		       == WOLFSSL_SUCCESS ? 0 : -1;
 }
 
 int tlsctx_build(struct listener *lis, const char *certs_dir, char *err, size_t errcap)
@@ -240,6 +255,10 @@ int tlsctx_build(struct listener *lis, const char *certs_dir, char *err, size_t 
 	lis->ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
 	if (!lis->ctx) {
 		snprintf(err, errcap, "%s: wolfSSL_CTX_new failed", s->name);
+		return -1;
+	}
+	if (set_groups(lis->ctx) != 0) {
+		snprintf(err, errcap, "%s: X25519/X448 missing from this wolfSSL build", s->name);
 		return -1;
 	}
 	if (set_versions(lis->ctx, s->versions) != 0) {

@@ -13,7 +13,7 @@ RESET = "Recv failure: Connection reset by peer"
 #              an s_client error text, the alert the client sends the server)
 UNTRUSTED = {
     "https-self-signed": (18, "self-signed certificate", "unknown_ca", 48),
-    "https-untrusted-root": (20, "unable to get local issuer certificate", "unknown_ca", 48),
+    "https-untrusted-root": (19, "self-signed certificate in certificate chain", "unknown_ca", 48),
     "https-incomplete-chain": (20, "unable to get local issuer certificate", "unknown_ca", 48),
     "https-no-serverauth-eku": (26, "unsuitable certificate purpose", "unsupported_certificate",
                                 43),

@@ -23,6 +23,18 @@ CA_A = "/C=JP/O=tlsfault TEST ONLY/CN=tlsfault Client CA A"
 CA_B = "/C=JP/O=tlsfault TEST ONLY/CN=tlsfault Client CA B"
 ADVERTISED_S_CLIENT = ["C = JP, O = tlsfault TEST ONLY, CN = tlsfault Client CA A"]
 ADVERTISED_JAVA = ["CN=tlsfault Client CA A,O=tlsfault TEST ONLY,C=JP"]
+# The CA names each scenario's CertificateRequest carries (None: an empty
+# list), as the event, s_client and JSSE write them; CA A unless listed.
+ADVERTISED = {
+    "mtls-advertised-ca-b": (CA_B, ["C = JP, O = tlsfault TEST ONLY, CN = tlsfault Client CA B"],
+                             ["CN=tlsfault Client CA B,O=tlsfault TEST ONLY,C=JP"]),
+    "mtls-empty-ca-list": (None, None, []),
+}
+
+
+def advertised(scenario):
+    """(event's advertised_ca, s_client's list, JSSE's issuers)."""
+    return ADVERTISED.get(scenario, (CA_A, ADVERTISED_S_CLIENT, ADVERTISED_JAVA))
 
 
 def subject(cn):
@@ -36,12 +48,17 @@ CLIENT_CERT = {
     "mtls-client-cert-missing-tls13": None,
     "mtls-ca-mismatch": "client-b",
     "mtls-wrong-advertised-ca": "client-b",
+    "mtls-ca-mismatch-tls13": "client-b",
+    "mtls-wrong-advertised-ca-tls13": "client-b",
+    "mtls-advertised-ca-b": "client-b",
+    "mtls-empty-ca-list": "client-b",
     "mtls-client-cert-expired": "client-a-expired",
     "mtls-client-cert-no-clientauth-eku": "client-a-no-clientauth",
 }
 ISSUER = {"client-a": CA_A, "client-b": CA_B, "client-a-expired": CA_A,
           "client-a-no-clientauth": CA_A}
-TLS13 = {"mtls-client-cert-missing-tls13"}
+TLS13 = {"mtls-client-cert-missing-tls13", "mtls-ca-mismatch-tls13",
+         "mtls-wrong-advertised-ca-tls13"}
 
 # What each client must report, per scenario and client family:
 # ("ok",) or ("alert", NAME) — NAME the server alert the client reports.
@@ -60,6 +77,17 @@ EXPECT = {
     # (CA B is trusted) but advertises only CA A. JSSE believes the list and
     # sends nothing -> bad_certificate; the OpenSSL family sends client-b -> ok.
     "mtls-wrong-advertised-ca": {"jsse": ("alert", "bad_certificate"), "openssl": OK},
+    # The same two on TLS 1.3: JSSE's empty Certificate now meets
+    # certificate_required, after JSSE thinks the handshake is done; the
+    # OpenSSL family still sends client-b (curl exits 56 on its first read).
+    "mtls-ca-mismatch-tls13": {"jsse": ("alert", "certificate_required"),
+                               "openssl": ("alert", "unknown_ca")},
+    "mtls-wrong-advertised-ca-tls13": {"jsse": ("alert", "certificate_required"),
+                                       "openssl": OK},
+    # Controls that make the two rows above readable: with CA B advertised,
+    # or no CA named at all, JSSE sends client-b like everyone else.
+    "mtls-advertised-ca-b": {"jsse": OK, "openssl": OK},
+    "mtls-empty-ca-list": {"jsse": OK, "openssl": OK},
     "mtls-client-cert-expired": {"jsse": ("alert", "certificate_expired"),
                                  "openssl": ("alert", "certificate_expired")},
     "mtls-client-cert-no-clientauth-eku": {"jsse": ("alert", "unsupported_certificate"),
@@ -136,13 +164,16 @@ def check_event(ev, scenario, family, expect):
     """What the server saw for this connection."""
     cc = ev["client_cert"]
     cert = CLIENT_CERT[scenario]
-    assert cc["advertised_ca"] == CA_A, cc
-    # Did the client send its certificate? JSSE withholds it when the issuer
-    # is not advertised; every client sends an empty Certificate when it
-    # has none (never no Certificate message at all).
-    sent = cert is not None and not (family == "jsse" and ISSUER[cert] != CA_A)
+    adv = advertised(scenario)[0]
+    assert cc["advertised_ca"] == adv, cc
+    # Did the client send its certificate? JSSE withholds it when CA names
+    # are advertised and its issuer is not among them; every client sends
+    # an empty Certificate when it has none (never no Certificate message).
+    sent = cert is not None and not (family == "jsse" and adv and ISSUER[cert] != adv)
     assert cc["message"] is True, cc
-    if scenario in TLS13:
+    if scenario in TLS13 and sent:
+        assert (cc["length"], cc["length_source"]) == (None, None), cc  # encrypted
+    elif scenario in TLS13:
         # Encrypted: the server infers "empty" from wolfSSL's NO_PEER_CERT.
         assert (cc["length"], cc["length_source"]) == (0, "inferred"), cc
     elif sent:
@@ -157,7 +188,8 @@ def check_event(ev, scenario, family, expect):
         assert (cc["presented"], cc["subject"], cc["issuer"]) == (False, None, None), cc
 
     if expect == OK:
-        assert ev["handshake"] == "ok" and ev["version"] == "TLSv1.2", ev
+        version = "TLSv1.3" if scenario in TLS13 else "TLSv1.2"
+        assert ev["handshake"] == "ok" and ev["version"] == version, ev
         assert cc["verified"] is True, cc
         assert ev["app"]["http_status"] == 200, ev
         assert ev["alert_sent"] is None or ev["alert_sent"]["name"] == "close_notify", ev
@@ -209,9 +241,10 @@ def test_mtls(suite, java_client, scenario, client):
         # (none in TLS 1.3 without a keystore: no KeyManager to ask) and the
         # alias it picked, None = the empty Certificate of the seed.
         cert = CLIENT_CERT[scenario]
+        adv, _, java_names = advertised(scenario)
         if cert:
-            assert rep.details["issuers"] == ADVERTISED_JAVA, rep
-            want = cert if ISSUER[cert] == CA_A else None
+            assert rep.details["issuers"] == java_names, rep
+            want = cert if adv is None or ISSUER[cert] == adv else None
             assert rep.details["alias"] == want, rep
         if scenario in TLS13:
             # HttpsURLConnection (sun.net.www.http.HttpClient) retries a GET
@@ -219,9 +252,10 @@ def test_mtls(suite, java_client, scenario, client):
             # which in TLS 1.3 is where the alert arrives: two connections.
             evs = suite.events_after(scenario, m, n=2)
             check_event(evs[1], scenario, "jsse", expect)
-    if client == "openssl" and scenario not in TLS13:
-        # s_client prints the CertificateRequest's CA names (seed 002, method 1).
-        assert rep.details["ca_names"] == ADVERTISED_S_CLIENT, rep
+    if client == "openssl":
+        # s_client prints the CertificateRequest's CA names (seed 002,
+        # method 1); in TLS 1.3 they come in certificate_authorities.
+        assert rep.details["ca_names"] == advertised(scenario)[1], rep
 
 
 def test_advertised_names_differ_from_trust(suite):

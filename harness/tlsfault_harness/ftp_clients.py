@@ -1,4 +1,5 @@
-"""FTP(S) client adapters: curl, lftp and Python's ftplib under named profiles.
+"""FTP(S) client adapters: curl, lftp, Python's ftplib and Perl's Net::FTP
+under named profiles.
 
 Each adapter builds the real client's command line for (scenario, profile,
 action), runs it with `clients.run` (trust given explicitly, never from the
@@ -7,11 +8,16 @@ whether the run was insecure (certificate verification switched off).
 
 Profiles (seed 000, the CMS's FTPS delivery):
   default        the client as Debian 12 ships it
-  rocky9         Rocky Linux 9 DEFAULT crypto policy: no static-RSA, no 3DES,
-                 TLS >= 1.2 (OpenSSL: profiles/rocky9.cnf; GnuTLS: a priority)
+  rocky9         the seed's failure on Rocky Linux 9: crypto-policies DEFAULT
+                 without RSA key exchange, no 3DES, TLS >= 1.2 (OpenSSL:
+                 profiles/rocky9.cnf, which says where each line comes from;
+                 GnuTLS: a priority)
   centos7        CentOS 7 defaults, AES128-SHA / DES-CBC3-SHA still offered
   cipher-aes128  the SSL_cipher_list=AES128 workaround, on top of rocky9
   verify-none    the FTPSSSLVerifyNone workaround: no certificate check
+  policy-default, policy-legacy
+                 crypto-policies' DEFAULT and LEGACY as generated for OpenSSL
+                 (profiles/policy-*.cnf); OpenSSL clients only
 The same profile means the same policy in every client; where a client cannot
 take OPENSSL_CONF's CipherString (Python sets its own list), the adapter
 passes the profile's list explicitly, read from the same .cnf file."""
@@ -26,8 +32,12 @@ from .clients import Result, run
 
 PROFILE_DIR = paths.ROOT / "harness" / "profiles"
 PROFILES = ("default", "rocky9", "centos7", "cipher-aes128", "verify-none")
+# crypto-policies' generated OpenSSL policies (profiles/policy-*.cnf): for
+# the OpenSSL-based clients only (no GnuTLS priority is derived from them)
+POLICY_PROFILES = ("policy-default", "policy-legacy")
 USER, PASSWORD = "tester", "secret"
 FTPLIB_SCRIPT = Path(__file__).with_name("ftplib_client.py")
+PERL_SCRIPT = paths.ROOT / "harness" / "clients" / "ftps_client.pl"
 
 # OpenSSL clients: the OPENSSL_CONF file and extra cipher list per profile.
 OPENSSL_PROFILE = {
@@ -36,6 +46,8 @@ OPENSSL_PROFILE = {
     "centos7": ("centos7.cnf", None),
     "cipher-aes128": ("rocky9.cnf", "AES128"),
     "verify-none": (None, None),
+    "policy-default": ("policy-default.cnf", None),
+    "policy-legacy": ("policy-legacy.cnf", None),
 }
 
 # lftp is built on GnuTLS on Debian: the same policies as priority strings.
@@ -98,8 +110,8 @@ def cnf_cipher_string(name):
 
 
 def _check_profile(profile):
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; one of {PROFILES}")
+    if profile not in PROFILES + POLICY_PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; one of {PROFILES + POLICY_PROFILES}")
 
 
 def curl(suite, scenario, profile="default", tls=True, upload=None, download=None,
@@ -151,6 +163,8 @@ def lftp(suite, scenario, profile="default", tls=True, commands=("ls",), timeout
                  "set ftp:ssl-protect-list yes"]
     else:
         sets += ["set ftp:ssl-allow no"]
+    if profile not in GNUTLS_PRIORITY:
+        raise ValueError(f"profile {profile!r} has no GnuTLS priority string")
     if GNUTLS_PRIORITY[profile]:
         sets.append(f"set ssl:priority \"{GNUTLS_PRIORITY[profile]}\"")
     if profile == "verify-none":
@@ -189,7 +203,36 @@ def ftplib(suite, scenario, profile="default", tls=True, actions=("list",), time
     return FtpReport("ftplib", profile, profile == "verify-none", r, data)
 
 
-CLIENTS = {"curl": curl, "lftp": lftp, "ftplib": ftplib}
+def perl(suite, scenario, profile="default", tls=True, timeout=30):
+    """The seed 000 CMS's own stack: Net::FTP + IO::Socket::SSL
+    (clients/ftps_client.pl): AUTH TLS (explicit) or TLS first (implicit),
+    login, a listing; tls=False logs in in plaintext. Upstream
+    IO::Socket::SSL (Debian's) sets its own cipher list, so the system
+    policy in OPENSSL_CONF does not choose the suites; RHEL/CentOS patch the
+    module to use the system's (PROFILE=SYSTEM). Under a policy profile the
+    adapter emulates that patch: the policy's CipherString becomes the
+    module's SSL_cipher_list."""
+    _check_profile(profile)
+    if profile == "centos7":
+        raise ValueError("perl: no checked description of CentOS 7's IO::Socket::SSL defaults")
+    port = suite.port(scenario)
+    argv = ["perl", PERL_SCRIPT, "--host", "localhost", "--port", str(port),
+            "--ca", suite.certs / "ca.pem", "--user", USER, "--password", PASSWORD,
+            "--timeout", str(min(10, timeout - 5))]
+    if not tls:
+        argv.append("--plain")
+    elif mode_of(suite, scenario) == "implicit":
+        argv.append("--implicit")
+    cnf, ciphers = OPENSSL_PROFILE[profile]
+    if ciphers or cnf:
+        argv += ["--cipher-list", ciphers or cnf_cipher_string(cnf)]
+    if profile == "verify-none":
+        argv.append("--verify-none")
+    env = {"OPENSSL_CONF": str(PROFILE_DIR / cnf)} if cnf else None
+    return FtpReport("perl", profile, profile == "verify-none", run(argv, timeout=timeout, env=env))
+
+
+CLIENTS = {"curl": curl, "lftp": lftp, "ftplib": ftplib, "perl": perl}
 
 
 class ControlProbe:

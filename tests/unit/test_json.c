@@ -249,7 +249,7 @@ static void test_event_defaults(void **state)
 	static const char head[] =
 		"{\"id\":7,\"scenario\":\"https-valid\",\"channel\":\"https\",\"peer\":\"127.0.0.1:5555\","
 		"\"duration_ms\":25,\"hello\":null,\"handshake\":\"none\",\"version\":null,"
-		"\"cipher\":null,\"resumed\":false,\"alert_received\":null,\"alert_sent\":null,"
+		"\"cipher\":null,\"resumed\":false,\"hello_retry\":false,\"alert_received\":null,\"alert_sent\":null,"
 		"\"client_cert\":{\"message\":false,\"length\":null,";
 	static const char tail[] =
 		"\"app\":{\"request_line\":null,\"http_status\":null,\"records\":0,"
@@ -300,7 +300,8 @@ static void test_event_hello(void **state)
 	assert_has(line, ",\"AES256-SHA\",\"AES128-SHA\",\"0x00ff\"],\"sni\":");
 	assert_has(line, "\"sni\":\"localhost\",\"alpn\":[\"h2\",\"http/1.1\"],"
 			 "\"groups\":[\"0x001d\",\"0x0017\",\"0x001e\",\"0x0019\",\"0x0018\","
-			 "\"0x0100\",\"0x0101\",\"0x0102\",\"0x0103\",\"0x0104\"],\"sigalgs\":[\"0x0403\",");
+			 "\"0x0100\",\"0x0101\",\"0x0102\",\"0x0103\",\"0x0104\"],"
+			 "\"key_shares\":[\"0x001d\"],\"sigalgs\":[\"0x0403\",");
 	assert_has(line, ",\"0x0602\"],\"records\":1},\"handshake\":");
 	free(p);
 }

@@ -24,6 +24,9 @@ static const uint16_t gnutls_groups[] = {0x0017, 0x0018, 0x0019, 0x001d, 0x001e,
 static const uint16_t gnutls_sigalgs[] = {0x0401, 0x0809, 0x0804, 0x0403, 0x0807, 0x0501, 0x080a, 0x0805, 0x0503, 0x0808, 0x0601, 0x080b, 0x0806, 0x0603, 0x0201, 0x0203};
 static const uint16_t openssl_tls12_suites[] = {0xc02c, 0xc030, 0x009f, 0xcca9, 0xcca8, 0xccaa, 0xc02b, 0xc02f, 0x009e, 0xc024, 0xc028, 0x006b, 0xc023, 0xc027, 0x0067, 0xc00a, 0xc014, 0x0039, 0xc009, 0xc013, 0x0033, 0x009d, 0x009c, 0x003d, 0x003c, 0x0035, 0x002f, 0x00ff};
 static const uint16_t tls13_versions[] = {0x0304, 0x0303, 0x0302, 0x0301};
+/* key_share entries: OpenSSL 3.0 bets on X25519 alone, GnuTLS on P-256 and X25519. */
+static const uint16_t x25519_share[] = {0x001d};
+static const uint16_t gnutls_shares[] = {0x0017, 0x001d};
 
 struct expect {
 	const char *file;
@@ -31,6 +34,8 @@ struct expect {
 	uint16_t record_version, client_version;
 	const uint16_t *versions, *suites, *groups, *sigalgs;
 	size_t n_versions, n_suites, n_groups, n_sigalgs;
+	const uint16_t *key_shares;
+	size_t n_key_shares;
 	const char *alpn[2];
 	size_t n_alpn;
 	int ticket;
@@ -42,30 +47,35 @@ static const struct expect curl = {
 	"fixtures/curl-hello.bin", 517, 0x0301, 0x0303,
 	tls13_versions, curl_suites, curl_groups, curl_sigalgs,
 	N(tls13_versions), N(curl_suites), N(curl_groups), N(curl_sigalgs),
+	x25519_share, N(x25519_share),
 	{"h2", "http/1.1"}, 2, 0, 32,
 };
 static const struct expect curl_tls10 = {
 	"fixtures/curl-tls10-hello.bin", 136, 0x0301, 0x0301,
 	NULL, curl_tls10_suites, curl_tls10_groups, NULL,
 	0, N(curl_tls10_suites), N(curl_tls10_groups), 0,
+	NULL, 0,
 	{"h2", "http/1.1"}, 2, 0, 0,
 };
 static const struct expect openssl = {
 	"fixtures/openssl-hello.bin", 315, 0x0301, 0x0303,
 	tls13_versions, curl_suites, curl_groups, curl_sigalgs,
 	N(tls13_versions), N(curl_suites), N(curl_groups), N(curl_sigalgs),
+	x25519_share, N(x25519_share),
 	{NULL, NULL}, 0, 1, 32,
 };
 static const struct expect openssl_tls12 = {
 	"fixtures/openssl-tls12-hello.bin", 206, 0x0301, 0x0303,
 	NULL, openssl_tls12_suites, curl_tls10_groups, curl_sigalgs,
 	0, N(openssl_tls12_suites), N(curl_tls10_groups), N(curl_sigalgs),
+	NULL, 0,
 	{NULL, NULL}, 0, 1, 0,
 };
 static const struct expect gnutls = {
 	"fixtures/gnutls-hello.bin", 391, 0x0301, 0x0303,
 	tls13_versions, gnutls_suites, gnutls_groups, gnutls_sigalgs,
 	N(tls13_versions), N(gnutls_suites), N(gnutls_groups), N(gnutls_sigalgs),
+	gnutls_shares, N(gnutls_shares),
 	{NULL, NULL}, 0, 1, 32,
 };
 static const struct expect *const all_fixtures[] = {&curl, &curl_tls10, &openssl,
@@ -88,6 +98,7 @@ static void assert_hello(const struct hello *h, const struct expect *x)
 	assert_u16s(h->suites, h->n_suites, x->suites, x->n_suites);
 	assert_u16s(h->groups, h->n_groups, x->groups, x->n_groups);
 	assert_u16s(h->sigalgs, h->n_sigalgs, x->sigalgs, x->n_sigalgs);
+	assert_u16s(h->key_shares, h->n_key_shares, x->key_shares, x->n_key_shares);
 	assert_string_equal(h->sni, "localhost");
 	assert_int_equal(h->n_alpn, x->n_alpn);
 	for (size_t i = 0; i < x->n_alpn; i++)

@@ -4,7 +4,9 @@ that output into a failure class is classify.py's job (data tables).
 
 Profiles (issue 5): default, verify-none (skip verification, the seed 000
 workaround), legacy (allow TLS 1.0), no-split (do not split the first CBC
-record), rocky9 / centos7 / cipher-aes128 (FTPS cipher policies)."""
+record), rocky9 / centos7 / cipher-aes128 (FTPS cipher policies),
+policy-default / policy-legacy (crypto-policies as generated, OpenSSL
+clients only)."""
 import hashlib
 import json
 import shutil
@@ -13,6 +15,7 @@ import threading
 from pathlib import Path
 
 from ..clients import run
+from ..ftp_clients import POLICY_PROFILES
 from ..paths import ROOT, BUILD
 
 CLIENT_DIR = ROOT / "harness" / "clients"
@@ -27,6 +30,8 @@ class NotApplicable(Exception):
 
 FTPS = ("ftps-explicit", "ftps-implicit")
 FTP_PROFILES = ("default", "verify-none", "rocky9", "centos7", "cipher-aes128", "auth-tls")
+# crypto-policies' own OpenSSL output (profiles/policy-*.cnf): OpenSSL clients
+FTP_POLICY_PROFILES = POLICY_PROFILES
 
 
 def _kind(protocol):
@@ -100,7 +105,8 @@ def _ftp_run(kind, target, profile, workdir, **kw):
 
 class Curl(Adapter):
     name, family, binary = "curl", "openssl", "curl"
-    PROFILES = {"https": ("default", "verify-none", "legacy", "no-split"), "ftps": FTP_PROFILES}
+    PROFILES = {"https": ("default", "verify-none", "legacy", "no-split"),
+                "ftps": FTP_PROFILES + FTP_POLICY_PROFILES}
 
     def run(self, target, profile, workdir):
         if target.protocol in FTPS:
@@ -123,7 +129,8 @@ class OpenSSL(Adapter):
     """openssl s_client: HTTPS with a request; FTPS with `-starttls ftp`
     (explicit) or TLS from the first byte (implicit), then a login."""
     name, family, binary = "openssl", "openssl", "openssl"
-    PROFILES = {"https": ("default", "verify-none", "legacy", "no-split"), "ftps": FTP_PROFILES}
+    PROFILES = {"https": ("default", "verify-none", "legacy", "no-split"),
+                "ftps": FTP_PROFILES + FTP_POLICY_PROFILES}
 
     def supports(self, target, profile):
         # s_client always starts TLS: it cannot be a plaintext FTP client
@@ -157,7 +164,8 @@ class PythonHTTPS(Adapter):
     """Python's urllib over ssl.create_default_context (OpenSSL); for FTPS,
     ftplib.FTP_TLS (ftp_clients.ftplib)."""
     name, family, binary = "python", "openssl", "/usr/bin/python3"
-    PROFILES = {"https": ("default", "verify-none", "legacy"), "ftps": FTP_PROFILES}
+    PROFILES = {"https": ("default", "verify-none", "legacy"),
+                "ftps": FTP_PROFILES + FTP_POLICY_PROFILES}
 
     def run(self, target, profile, workdir):
         if target.protocol in FTPS:
@@ -275,6 +283,21 @@ class Lftp(Adapter):
         return _ftp_run("lftp", target, profile, workdir)
 
 
+class Perl(Adapter):
+    """Perl's Net::FTP over IO::Socket::SSL (clients/ftps_client.pl), FTPS
+    only: the seed 000 CMS's own client, which prints "FTP failed to start
+    tls: Proceed with negotiation." and IO::Socket::SSL's error. No centos7
+    profile: what CentOS 7's module did with the cipher list is unchecked."""
+    name, family, binary = "perl", "openssl", "perl"
+    PROFILES = {"ftps": tuple(p for p in FTP_PROFILES if p != "centos7") + FTP_POLICY_PROFILES}
+
+    def installed(self):
+        return run(["perl", "-MIO::Socket::SSL", "-MNet::FTP", "-e", "1"]).rc == 0
+
+    def run(self, target, profile, workdir):
+        return _ftp_run("perl", target, profile, workdir)
+
+
 class Java(Adapter):
     """Java 17 JSSE (HttpsURLConnection), the seed 002 gateway's own kind of
     client: PKCS#12 keystore with the scenario's client cert, truststore
@@ -299,4 +322,4 @@ class Java(Adapter):
 
 
 ADAPTERS = {a.name: a for a in (Curl(), OpenSSL(), PythonHTTPS(), Wget(), GnuTLS(), Node(),
-                                Lftp(), Java(), Chromium())}
+                                Lftp(), Perl(), Java(), Chromium())}

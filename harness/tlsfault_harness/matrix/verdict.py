@@ -12,6 +12,7 @@ EXCEPTIONS = ROOT / "harness" / "exceptions.toml"
 CERT_CLASSES = {
     "self-signed": {"unknown_ca", "bad_certificate", "certificate_unknown"},
     "untrusted-issuer": {"unknown_ca", "bad_certificate", "certificate_unknown"},
+    "untrusted-root": {"unknown_ca", "bad_certificate", "certificate_unknown"},
     "expired": {"certificate_expired", "bad_certificate", "certificate_unknown"},
     "not-yet-valid": {"bad_certificate", "certificate_expired", "certificate_unknown"},
     "bad-purpose": {"unsupported_certificate", "bad_certificate", "certificate_unknown"},
