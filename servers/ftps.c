@@ -469,7 +469,14 @@ static void xfer_finished(struct ftp_sess *s, struct ftp_data *d, struct conn *d
 			s->listings++;
 		}
 		reply(s, 226, cmd == CMD_RETR || upload ? "Transfer complete." : "Directory send OK.");
-	} else if (d->too_large || d->over_quota) {
+		xfer_reset(s);
+		return;
+	}
+	/* The failed upload's temporary file goes before the reply: a client
+	 * that looks right after it must find the previous file only. */
+	if (upload)
+		ftp_fs_upload_abort(&s->x.up);
+	if (d->too_large || d->over_quota) {
 		d->result = 552;
 		reply(s, 552, "Requested file action aborted. Exceeded storage allocation.");
 	} else if (!strcmp(dc->ev.handshake, "failed") || (d->protected_ && !dc->handshake_done)) {
