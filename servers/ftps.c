@@ -749,6 +749,12 @@ static void data_open(struct conn *dc)
 	d->control_id = s->c->ev.id;
 	d->protected_ = dc->lis->data_start == 1;
 	s->data_conns++;
+	/* No TLS 1.3 session ticket on a data connection: nothing resumes
+	 * from it, and an uploading client never reads it, so its close()
+	 * with the ticket unread is a RST that can overtake its last bytes
+	 * and close_notify (lftp, curl: "426" on a good upload). */
+	if (d->protected_ && dc->ssl)
+		wolfSSL_no_ticket_TLSv13(dc->ssl);
 	if (d->protected_)
 		s->cand[s->n_cand++] = dc; /* data_tls_ready decides */
 	else
