@@ -510,8 +510,10 @@ def test_data_port_refuses_other_hosts_and_connections_without_tls(tmp_path):
         assert lu.read_all(data) == b"the session's file\n"
         assert p.reply()[0] == 226
         p.close()
-        refused = [e for e in s.events(FTP) if "data connection from 127.0.0.2" in (e["error"] or "")]
-        assert refused, s.events(FTP)
+        # The refusal is an event of its own (written as it happens).
+        assert lu.wait_for(lambda: [e for e in s.events(FTP)
+                                    if "data connection from 127.0.0.2" in (e["error"] or "")],
+                           10), s.events(FTP)
         # PROT P: the squatter connects first and stays silent.
         p = tls_login(s)
         port = epsv_port(p)
