@@ -4,7 +4,8 @@ matrix cells (tests/classify/), and the tables' own sanity."""
 import pytest
 
 from tlsfault_harness.matrix.capture import FIXTURES, parse_fixture
-from tlsfault_harness.matrix.classify import UNCLASSIFIED, classify, same_as, tables
+from tlsfault_harness.matrix.classify import UNCLASSIFIED, classify, tables, witness
+from tlsfault_harness.matrix.verdict import combine, grade_rows
 from tlsfault_harness.matrix.runner import vocabulary
 
 FIXTURE_FILES = sorted(FIXTURES.glob("*/*.txt"))
@@ -13,8 +14,8 @@ FIXTURE_FILES = sorted(FIXTURES.glob("*/*.txt"))
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_fixture_classifies_as_reviewed(path):
     rc, want, text = parse_fixture(path.read_text())
-    got, _ = classify(path.parent.name, rc, text)
-    assert got == want
+    got, pattern = classify(path.parent.name, rc, text)
+    assert got == want, pattern
 
 
 def test_fixtures_exist_for_every_client():
@@ -22,15 +23,43 @@ def test_fixtures_exist_for_every_client():
         "curl", "openssl", "python", "wget", "gnutls-cli", "node", "java", "chromium"}
 
 
-def test_every_class_in_the_tables_is_in_the_vocabulary():
-    rules, same = tables()
+def test_every_claim_names_a_class_of_the_vocabulary_or_none():
+    rules, claims = tables()
     classes = set(vocabulary())
     for client, rows in rules.items():
-        for _, _, cls in rows:
-            assert cls in classes, f"{client}: {cls}"
-    for key, (cls, reason) in same.items():
-        client, _, expected = key.partition(":")
-        assert cls in classes and expected in classes and reason, key
+        for rule in rows:
+            assert rule.says in claims, f"{client} row {rule.index}: {rule.says}"
+    for says, cls in claims.items():
+        assert cls == "" or cls in classes, says
+
+
+def test_grade_rows_are_well_formed():
+    _, claims = tables()
+    classes = set(vocabulary())
+    for row in grade_rows():
+        assert row["expect"] in classes and row["says"] in claims, row
+        assert row["grade"] in ("exact", "equivalent"), row
+        # an equivalence is declared with a reason, and never without the
+        # server's record unless the client's own words are a verify error
+        if row["grade"] == "equivalent":
+            assert row.get("reason"), row
+            assert row["server"] != "*" or row["says"].startswith(("verify:", "tls:version")), row
+
+
+def test_a_generic_alert_is_never_given_a_specific_cause():
+    """'alert handshake failure' is what curl/OpenSSL say for any
+    handshake_failure: alone it names no-shared-cipher for nobody."""
+    for client, text in (
+            ("curl", "curl: (35) OpenSSL/3.0.19: error:0A000410:SSL routines::sslv3 alert "
+                     "handshake failure"),
+            ("lftp", "ls: Fatal error: gnutls_handshake: A TLS fatal alert has been received.")):
+        w = witness(client, 35 if client == "curl" else 1, text)
+        assert w.cls != "no-shared-cipher"
+        # ... and the no-shared-cipher expectation needs the server's record
+        assert combine("no-shared-cipher", client, w.says, set())[0] is None
+        assert combine("no-shared-cipher", client, w.says, {"no-client-cert"})[0] is None
+        assert combine("no-shared-cipher", client, w.says, {"no-shared-cipher"})[0]["grade"] \
+            == "equivalent"
 
 
 def test_unknown_output_is_unclassified():
@@ -41,10 +70,11 @@ def test_unknown_output_is_unclassified():
 def test_exit_code_is_part_of_a_rule():
     """curl's 'self-signed certificate' only counts with exit code 60."""
     text = "curl: (60) SSL certificate problem: self-signed certificate"
-    assert classify("curl", 60, text)[0] == "self-signed"
+    assert classify("curl", 60, text)[0] == "verify:self-signed"
     assert classify("curl", 35, text)[0] == UNCLASSIFIED
 
 
-def test_same_report_table():
-    assert same_as("wget", "self-signed")[0] == "untrusted-issuer"
-    assert same_as("curl", "self-signed") is None
+def test_equivalences_are_per_client():
+    assert combine("self-signed", "wget", "verify:untrusted-issuer", set())[0]["grade"] \
+        == "equivalent"
+    assert combine("self-signed", "curl", "verify:untrusted-issuer", set())[0] is None

@@ -78,7 +78,7 @@ def main(argv=None):
     print(f"\n{meta['summary']} in {wall:.1f}s; reports in {args.out}/ "
           "(matrix.json, junit.xml, index.html)")
     # A fixture error is not green either: the cell was not judged.
-    rc = 0 if not any(c["verdict"] in ("fail", "fixture-error") for c in cells) else 1
+    rc = 0 if not any(c["verdict"] in report.RED + ("fixture-error",) for c in cells) else 1
     if args.baseline:
         changes = baseline_changes(cells, args.baseline)
         for cid, old, new in changes:
@@ -90,10 +90,17 @@ def main(argv=None):
         n = sum(1 for r in recs if r["status"] == "ran")
         print(f"mutation check: {n} cells x {len(classes) - 1} wrong classes; "
               f"{len(surv)} expectation(s) that cannot fail; {len(indistinct)} mutant(s) "
-              "skipped because the client reports both classes alike ([same])")
+              "skipped because the client reports both classes alike (equivalent rows)")
         for cid, wrong in surv:
             print(f"  SURVIVED {cid} with expectation {wrong}")
-        rc = rc or (1 if surv else 0)
+        sw = mutants.check_server(recs, infos, families)
+        print(f"server-witness mutation: {sw['cells']} passing cells rest on a recorded cause; "
+              f"{sw['mutants']} mutants (cause dropped or changed), {sw['red']} turned red, "
+              f"{len(sw['survivors'])} survived; {sw['independent']} cells need no cause "
+              "(the client named the failure)")
+        for cid, how in sw["survivors"]:
+            print(f"  SURVIVED {cid} with server witness {how}")
+        rc = rc or (1 if surv or sw["survivors"] else 0)
     return rc
 
 

@@ -1,14 +1,25 @@
-"""A cell's verdict, witnessed twice: the client's classified report must
-equal the scenario's expectation for that client and profile, and the
-server's events for the cell's connections must agree with that report."""
+"""A cell's graded verdict from two witnesses: what the client says
+(classify.py: its claim) and what the server recorded (witness.py: facts
+read from the cell's events). harness/grades.toml combines them with the
+scenario's expectation into a grade; the events must also not contradict
+the client's claim (event_problems).
+
+Grades: exact, equivalent (declared with a reason), known (exceptions.toml,
+a real client deviation), fail, unclassified, timeout, fixture-error (the
+fixture failed under the client: never a pass or a fail), and not-installed
+/ not-applicable for cells that did not run."""
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..paths import ROOT
-from .classify import UNCLASSIFIED, classify, same_as
+from . import witness as server_witness
+from .classify import UNCLASSIFIED, claim_class, witness
 
 EXCEPTIONS = ROOT / "harness" / "exceptions.toml"
+GRADES = ROOT / "harness" / "grades.toml"
+PASSING = ("exact", "equivalent", "known")
+RED = ("fail", "unclassified", "timeout")
 CERT_CLASSES = {
     "self-signed": {"unknown_ca", "bad_certificate", "certificate_unknown"},
     "untrusted-issuer": {"unknown_ca", "bad_certificate", "certificate_unknown"},
@@ -28,17 +39,24 @@ EXACT_ALERT_FAMILIES = {"openssl"}
 
 @dataclass
 class Verdict:
-    status: str            # pass | fail | known | fixture-error | not-installed | not-applicable
+    status: str            # a grade (see the module's doc)
     expected: str = ""
-    got: str = ""
+    got: str = ""          # the class the client's claim names ("" if none)
     matched: str = None    # the classifier row that matched
     problems: list = field(default_factory=list)
-    note: str = ""         # known deviation or same-report reason
+    note: str = ""         # known deviation or equivalence reason
     headline: str = ""     # the one line a reader must see
+    says: str = ""         # the client witness's claim
+    server: list = field(default_factory=list)  # the server witness's facts
+    grade_row: dict = None  # the grades.toml row that passed the cell
 
     @property
     def red(self):
-        return self.status == "fail"
+        return self.status in RED
+
+    @property
+    def passed(self):
+        return self.status in PASSING
 
 
 def expectation(info, client, profile):
@@ -52,6 +70,31 @@ def expectation(info, client, profile):
             if f"{kind}.{profile}" in variants:
                 return variants[f"{kind}.{profile}"]
     return expect["class"]
+
+
+@lru_cache(maxsize=1)
+def grade_rows():
+    return tomllib.loads(GRADES.read_text())["grade"]
+
+
+def _wants(row_server):
+    return [row_server] if isinstance(row_server, str) else list(row_server)
+
+
+def combine(expected, client, says, facts):
+    """(the grades.toml row for this combination or None, the server facts
+    the rows for (expected, says) wanted but did not find)."""
+    missing = []
+    for row in grade_rows():
+        if row["expect"] != expected or row["says"] != says:
+            continue
+        if "clients" in row and client not in row["clients"]:
+            continue
+        wants = _wants(row["server"])
+        if wants == ["*"] or any(w in facts for w in wants):
+            return row, []
+        missing += wants
+    return None, missing
 
 
 @lru_cache(maxsize=1)
@@ -179,37 +222,50 @@ def fixture_error(rec):
     return None
 
 
-def judge(rec, info, family, expected=None):
-    """The verdict of one run cell record (see runner.Runner.run_cell)."""
+def judge(rec, info, family, expected=None, facts=None):
+    """The verdict of one run cell record (see runner.Runner.run_cell).
+    `facts` replaces the server witness (the mutation check)."""
     cell = rec["cell"]
     if rec["status"] in ("not-installed", "not-applicable"):
         return Verdict(rec["status"], note=rec.get("why", ""))
     res = rec["result"]
     expected = expected or expectation(info, cell.client, cell.profile)
+    events = rec.get("events", [])
     if res.timed_out:
-        got, matched = "timeout", None
+        says, matched = "timeout", None
     else:
-        got, matched = classify(cell.client, res.rc, res.text)
+        cw = witness(cell.client, res.rc, res.text)
+        says, matched = cw.says, cw.pattern
+    got = claim_class(says)
+    if facts is None:
+        facts = server_witness.facts(events)
+    v = Verdict("fail", expected, got, matched, says=says, server=sorted(facts))
     broken = fixture_error(rec)
     if broken:
         # Neither pass nor fail: the client's report says nothing about
         # the client when the fixture itself failed under it.
-        return Verdict("fixture-error", expected, got, matched, note=broken,
-                       headline=f"fixture error, client not judged: {broken}")
-    v = Verdict("pass", expected, got, matched)
-    v.problems = event_problems(got, rec.get("events", []), info, family)
-    same = same_as(cell.client, expected)
-    if got != expected and same and same[0] == got:
-        v.note = same[1]
-    elif got != expected:
+        v.status, v.note = "fixture-error", broken
+        v.headline = f"fixture error, client not judged: {broken}"
+        return v
+    if says in (UNCLASSIFIED, "timeout"):
+        v.status = says
+        v.headline = headline(v, info, cell)
+        return v
+    row, missing = combine(expected, cell.client, says, facts)
+    # A matched row makes the claim stand for the expected class: the
+    # events must not contradict that class (else the claim's own class).
+    v.problems = event_problems(expected if row else got, events, info, family)
+    if row:
+        v.status, v.grade_row = row["grade"], row
+        v.note = row.get("reason", "")
+    elif missing:
+        v.problems.append(f"the client says {says}, but the server recorded none of "
+                          f"{sorted(set(missing))}")
+    else:
         reason = known_deviation(cell.scenario, cell.client, cell.profile, expected, got)
         if reason:
             v.status, v.note = "known", reason
-        else:
-            v.status = "fail"
-    if v.problems and v.status == "pass":
-        v.status = "fail"
-    if got == UNCLASSIFIED:
+    if v.problems and v.status in PASSING:
         v.status = "fail"
     v.headline = headline(v, info, cell)
     return v
@@ -223,8 +279,8 @@ def headline(v, info, cell):
         return "unclassified client output (add a classifier row if it is a correct report)"
     if v.got == "timeout":
         return "client hung: a timeout never counts as rejecting anything"
-    if v.status == "fail" and v.got != v.expected:
-        return f"reported {v.got}, expected {v.expected}"
+    if v.status == "fail" and not v.problems:
+        return f"reported {v.says} ({v.got or 'names no class'}), expected {v.expected}"
     if v.problems:
         return "server event disagrees: " + "; ".join(v.problems)
     return ""
