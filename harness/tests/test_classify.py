@@ -3,7 +3,7 @@ matrix cells (tests/classify/), and the tables' own sanity."""
 
 import pytest
 
-from tlsfault_harness.matrix.capture import FIXTURES, parse_fixture
+from tlsfault_harness.matrix.capture import FIXTURES, parse_fixture, parse_header
 from tlsfault_harness.matrix.classify import UNCLASSIFIED, classify, tables, witness
 from tlsfault_harness.matrix.verdict import combine, grade_rows
 from tlsfault_harness.matrix.runner import vocabulary
@@ -43,7 +43,8 @@ def test_grade_rows_are_well_formed():
         # server's record unless the client's own words are a verify error
         if row["grade"] == "equivalent":
             assert row.get("reason"), row
-            assert row["server"] != "*" or row["says"].startswith(("verify:", "tls:version")), row
+            assert row["server"] != "*" or row["says"].startswith(("verify:", "tls:version",
+                                                                   "version:")), row
 
 
 def test_a_generic_alert_is_never_given_a_specific_cause():
@@ -78,3 +79,32 @@ def test_equivalences_are_per_client():
     assert combine("self-signed", "wget", "verify:untrusted-issuer", set())[0]["grade"] \
         == "equivalent"
     assert combine("self-signed", "curl", "verify:untrusted-issuer", set())[0] is None
+
+
+# ---- the reference corpus: outputs captured against other servers ----------
+
+from tlsfault_harness.matrix.refcheck import judge_ref  # noqa: E402
+from tlsfault_harness.refcorpus import REF  # noqa: E402
+
+REF_FILES = sorted(REF.glob("*/*.txt"))
+
+
+@pytest.mark.parametrize("path", REF_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_reference_capture_grades_right_from_raw_output(path):
+    """Truth: how the reference server was configured (the header)."""
+    right, says, why = judge_ref(path.parent.name, path.read_text())
+    assert right, f"{says}: {why}"
+
+
+def test_reference_corpus_covers_every_https_client():
+    assert {p.parent.name for p in REF_FILES} >= {
+        "curl", "openssl", "python", "wget", "gnutls-cli", "node", "java", "chromium"}
+
+
+def test_reference_truth_is_the_configuration_not_the_classifier():
+    """Each header names what the server was made to do and how; nothing
+    the classifier produced (no `says:` line)."""
+    for p in REF_FILES:
+        fields, _ = parse_header(p.read_text())
+        assert {"failure", "server", "scenario", "reference"} <= set(fields), p
+        assert "says" not in fields and "class" not in fields, p

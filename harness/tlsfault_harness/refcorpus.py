@@ -1,0 +1,199 @@
+"""The reference corpus: real client outputs captured against independent
+reference servers (OpenSSL's s_server from Debian, on loopback) made to
+reproduce tlsfault's failures, kept as fixtures in tests/classify-ref/.
+
+    python3 -m tlsfault_harness.refcorpus [--clients curl,wget,...] [--cases GLOBS]
+
+Each fixture's truth is how the reference server was configured (the case's
+`failure` and the facts its configuration guarantees, `server`), never what
+the classifier says: the header records them with the exit code, and
+harness/tests/test_classify.py checks that the classifier, from the raw
+output alone, gives each a claim that grades.toml passes for that truth.
+A client that accepts what it should refuse is recorded as it is (`ok`):
+it is right only where exceptions.toml knows that deviation."""
+import argparse
+import fnmatch
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from .matrix.adapters import ADAPTERS
+from .matrix.cell import Target
+from .paths import BUILD, CERTS, ROOT
+
+REF = ROOT / "tests" / "classify-ref"
+START_TIMEOUT = 10.0
+MAX_OUTPUT = 64000
+
+
+@dataclass
+class Case:
+    name: str
+    scenario: str          # the tlsfault scenario it reproduces
+    failure: str           # what the reference server was made to do (a class)
+    server: tuple          # facts the configuration guarantees (witness.py's names)
+    args: list             # s_server arguments beyond the listener
+    client_cert: str = None
+    client_auth: str = "none"
+    accepts_ok: bool = False  # a client that connects anyway is a known deviation
+    extra: dict = field(default_factory=dict)
+
+
+def _c(name):
+    return str(CERTS / name)
+
+
+def _extra(chain):
+    """The certificates of CERTS/chain after the leaf, in a file of their own:
+    s_server sends only the first certificate of -cert, the rest from
+    -cert_chain."""
+    blocks = (CERTS / chain).read_text().split("-----END CERTIFICATE-----")
+    out = BUILD / "refcorpus" / chain.replace(".chain.pem", ".extra.pem")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(b + "-----END CERTIFICATE-----" for b in blocks[1:] if b.strip()) + "\n")
+    return str(out)
+
+
+def _served(leaf):
+    """-cert/-key/-cert_chain for build/certs' LEAF.chain.pem."""
+    return ["-cert", _c(f"{leaf}.pem"), "-key", _c(f"{leaf}.key"),
+            "-cert_chain", _extra(f"{leaf}.chain.pem")]
+
+
+LEAF = _served("leaf-valid")
+# -verify_return_error: without it s_server logs a bad client certificate
+# and serves anyway.
+VERIFY_A = ["-Verify", "1", "-verify_return_error", "-CAfile", _c("client-ca-a.pem")]
+CASES = [
+    Case("valid", "https-valid", "ok", ("session-ok",), LEAF),
+    Case("self-signed", "https-self-signed", "self-signed", (),
+         ["-cert", _c("leaf-self-signed.pem"), "-key", _c("leaf-self-signed.key")]),
+    Case("incomplete-chain", "https-incomplete-chain", "untrusted-issuer", (),
+         ["-cert", _c("leaf-valid.pem"), "-key", _c("leaf-valid.key")]),
+    Case("untrusted-root", "https-untrusted-root", "untrusted-root", (),
+         _served("leaf-private-full-chain")),
+    Case("expired", "https-expired", "expired", (),
+         _served("leaf-expired")),
+    Case("not-yet-valid", "https-not-yet-valid", "not-yet-valid", (),
+         _served("leaf-not-yet-valid")),
+    Case("wrong-host", "https-wrong-host", "hostname-mismatch", (),
+         _served("leaf-wrong-host")),
+    Case("no-serverauth-eku", "https-no-serverauth-eku", "bad-purpose", (),
+         _served("leaf-no-serverauth")),
+    # Only a PSK suite and no PSK: s_server answers every ClientHello with
+    # handshake_failure ("no shared cipher").
+    Case("no-shared-cipher", "ftps-legacy-ciphers", "no-shared-cipher", ("no-shared-cipher",),
+         LEAF + ["-no_tls1_3", "-cipher", "PSK-AES128-CBC-SHA"]),
+    # TLS 1.0 with an ECDHE suite: the ServerKeyExchange is signed MD5+SHA1,
+    # which OpenSSL 3.0 clients refuse at security level 1.
+    Case("tls10-only-ecdhe", "https-tls10-only", "protocol-version", (),
+         LEAF + ["-tls1", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"], accepts_ok=True),
+    # TLS 1.2 without a client certificate: s_server sends handshake_failure
+    # (RFC 5246 7.4.6 lets it), not tlsfault's bad_certificate.
+    Case("client-cert-missing", "mtls-client-cert-missing", "peer-rejected-cert",
+         ("no-client-cert",), LEAF + VERIFY_A + ["-no_tls1_3"], client_auth="require"),
+    Case("client-cert-missing-tls13", "mtls-client-cert-missing-tls13", "cert-required",
+         ("no-client-cert",), LEAF + VERIFY_A + ["-tls1_3"], client_auth="require"),
+    Case("ca-mismatch", "mtls-ca-mismatch", "peer-rejected-cert",
+         ("client-cert-rejected", "no-client-cert"), LEAF + VERIFY_A + ["-no_tls1_3"],
+         client_cert="client-b", client_auth="require"),
+    Case("client-cert-expired", "mtls-client-cert-expired", "peer-rejected-cert",
+         ("client-cert-rejected",), LEAF + VERIFY_A + ["-no_tls1_3"],
+         client_cert="client-a-expired", client_auth="require"),
+]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SServer:
+    """openssl s_server -www on 127.0.0.1, ours to stop (by PID)."""
+
+    def __init__(self, args):
+        self.port = free_port()
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            ["openssl", "s_server", "-accept", f"127.0.0.1:{self.port}", "-www", "-quiet"]
+            + args, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.proc.poll() is not None:
+                self.log.seek(0)
+                raise RuntimeError(f"s_server exited: {self.log.read().decode()[-500:]}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("s_server did not listen")
+                time.sleep(0.05)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(5)
+        self.log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def target(case, port):
+    info = {"server": {"protocol": "https", "client_auth": case.client_auth},
+            "client": {"cert": case.client_cert} if case.client_cert else {}}
+    return Target(case.scenario, "https", "127.0.0.1", port, CERTS, info)
+
+
+def fixture_text(case, client, r):
+    # whole: s_server -www's page puts the status line 10 KB before the end
+    body = (r.out or "")[-MAX_OUTPUT:] + "\n" + (r.err or "")[-MAX_OUTPUT:]
+    return (f"rc: {r.rc}\nfailure: {case.failure}\nserver: {','.join(case.server)}\n"
+            f"scenario: {case.scenario}\nreference: openssl s_server {' '.join(case.args)}\n"
+            f"---\n{body}").replace(str(CERTS) + "/", "").replace(str(ROOT) + "/", "")
+
+
+def capture(cases, clients, workdir):
+    n = 0
+    for case in cases:
+        with SServer(case.args) as srv:
+            for name in clients:
+                ad = ADAPTERS[name]
+                if "https" not in ad.protocols or not ad.installed():
+                    continue
+                t = target(case, srv.port)
+                if not ad.supports(t, "default"):
+                    continue
+                r = ad.run(t, "default", workdir)
+                d = REF / name
+                d.mkdir(parents=True, exist_ok=True)
+                (d / f"{case.name}--s_server.txt").write_text(fixture_text(case, name, r))
+                n += 1
+    return n
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clients", default=",".join(ADAPTERS))
+    ap.add_argument("--cases", default="*")
+    a = ap.parse_args(argv)
+    cases = [c for c in CASES if any(fnmatch.fnmatch(c.name, g) for g in a.cases.split(","))]
+    with tempfile.TemporaryDirectory(prefix="tlsfault-ref-") as tmp:
+        n = capture(cases, [c for c in a.clients.split(",") if c], tmp)
+    print(f"{n} reference fixtures written under {REF}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
