@@ -38,6 +38,10 @@ def parse_args(argv):
     return ap.parse_args(argv)
 
 
+class BadInput(Exception):
+    """Bad usage or input: exit status 2."""
+
+
 def read_events(path):
     events = []
     with open(path, encoding="utf-8") as f:
@@ -46,7 +50,7 @@ def read_events(path):
                 try:
                     events.append(json.loads(line))
                 except ValueError as e:
-                    raise SystemExit(f"classify: {path}:{n}: not a JSON event: {e}") from None
+                    raise BadInput(f"{path}:{n}: not a JSON event: {e}") from None
     return events
 
 
@@ -57,7 +61,7 @@ def _info(scenario, expect):
     infos = scenario_infos() if scenario else {}
     if scenario and scenario not in infos:
         if not expect:
-            raise SystemExit(f"classify: unknown scenario {scenario!r}; give --expect")
+            raise BadInput(f"unknown scenario {scenario!r}; give --expect")
         scenario = None
     if scenario:
         return infos[scenario]
@@ -66,6 +70,14 @@ def _info(scenario, expect):
 
 
 def main(argv=None):
+    try:
+        return _main(argv)
+    except (BadInput, OSError) as e:
+        print(f"classify: {e}", file=sys.stderr)
+        return 2
+
+
+def _main(argv):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     rules, _ = tables()
     if args.client not in rules:
