@@ -177,6 +177,30 @@ def lftp(suite, scenario, profile="default", tls=True, commands=("ls",), timeout
     return FtpReport("lftp", profile, profile == "verify-none", r)
 
 
+def wget(suite, scenario, profile="default", tls=True, timeout=30):
+    """wget (GnuTLS): a listing of / over ftps:// (AUTH TLS, PROT P; with
+    --ftps-implicit for implicit FTPS) or ftp:// when tls=False. Profiles
+    become the GnuTLS priority string (--ciphers)."""
+    _check_profile(profile)
+    port = suite.port(scenario)
+    implicit = mode_of(suite, scenario) == "implicit"
+    argv = ["wget", "-O", "/dev/null", "--tries=1", "--timeout=10", "--no-config",
+            f"--ca-certificate={suite.certs / 'ca.pem'}", f"--user={USER}",
+            f"--password={PASSWORD}"]
+    if profile not in GNUTLS_PRIORITY:
+        raise ValueError(f"profile {profile!r} has no GnuTLS priority string")
+    if GNUTLS_PRIORITY[profile]:
+        argv.append(f"--ciphers={GNUTLS_PRIORITY[profile]}")
+    if profile == "verify-none":
+        argv.append("--no-check-certificate")
+    if tls and implicit:
+        argv.append("--ftps-implicit")
+    scheme = "ftps" if tls else "ftp"
+    r = run(argv + [f"{scheme}://localhost:{port}/"], timeout=timeout,
+            env={"HOME": str(suite.workdir)}, cwd=suite.workdir)
+    return FtpReport("wget", profile, profile == "verify-none", r)
+
+
 def ftplib(suite, scenario, profile="default", tls=True, actions=("list",), timeout=30):
     """Python's ftplib.FTP_TLS (explicit), an implicit subclass, or ftplib.FTP
     when tls=False. actions: "list", "put:LOCAL:REMOTE", "get:REMOTE:LOCAL"."""
@@ -232,7 +256,7 @@ def perl(suite, scenario, profile="default", tls=True, timeout=30):
     return FtpReport("perl", profile, profile == "verify-none", run(argv, timeout=timeout, env=env))
 
 
-CLIENTS = {"curl": curl, "lftp": lftp, "ftplib": ftplib, "perl": perl}
+CLIENTS = {"curl": curl, "lftp": lftp, "ftplib": ftplib, "perl": perl, "wget": wget}
 
 
 class ControlProbe:
