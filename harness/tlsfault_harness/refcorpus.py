@@ -108,6 +108,10 @@ CASES = [
 ]
 
 
+# Nothing listening: the reference is the kernel's refusal (RST to the SYN).
+REFUSED = Case("refused", "", "refused", ("no-connection",), [])
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -164,6 +168,28 @@ def fixture_text(case, client, r):
             f"---\n{body}").replace(str(CERTS) + "/", "").replace(str(ROOT) + "/", "")
 
 
+def capture_refused(clients, workdir):
+    """Every client and protocol against a loopback port nothing listens on."""
+    n, port = 0, free_port()
+    for name in clients:
+        ad = ADAPTERS[name]
+        if not ad.installed():
+            continue
+        for proto in ad.protocols:
+            if proto == "ftps-implicit":
+                continue  # the same connect() as explicit
+            info = {"server": {"protocol": proto, "client_auth": "none"}}
+            r = ad.run(Target("refused", proto, "127.0.0.1", port, CERTS, info), "default",
+                       workdir)
+            d = REF / name
+            d.mkdir(parents=True, exist_ok=True)
+            text = fixture_text(REFUSED, name, r).replace("reference: openssl s_server ",
+                                                          "reference: nothing listening")
+            (d / f"refused--{proto}.txt").write_text(text)
+            n += 1
+    return n
+
+
 def capture(cases, clients, workdir):
     n = 0
     for case in cases:
@@ -191,7 +217,10 @@ def main(argv=None):
     a = ap.parse_args(argv)
     cases = [c for c in CASES if any(fnmatch.fnmatch(c.name, g) for g in a.cases.split(","))]
     with tempfile.TemporaryDirectory(prefix="tlsfault-ref-") as tmp:
-        n = capture(cases, [c for c in a.clients.split(",") if c], tmp)
+        clients = [c for c in a.clients.split(",") if c]
+        n = capture(cases, clients, tmp)
+        if any(fnmatch.fnmatch("refused", g) for g in a.cases.split(",")):
+            n += capture_refused(clients, tmp)
     print(f"{n} reference fixtures written under {REF}")
 
 
