@@ -1,6 +1,7 @@
 """The reference corpus: real client outputs captured against independent
-reference servers (OpenSSL's s_server from Debian, on loopback) made to
-reproduce tlsfault's failures, kept as fixtures in tests/classify-ref/.
+reference servers (Debian's OpenSSL s_server and nginx, on loopback, each
+from a private configuration under build/refcorpus/) made to reproduce
+tlsfault's failures, kept as fixtures in tests/classify-ref/.
 
     python3 -m tlsfault_harness.refcorpus [--clients curl,wget,...] [--cases GLOBS]
 
@@ -20,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .matrix.adapters import ADAPTERS
 from .matrix.cell import Target
@@ -41,7 +42,7 @@ class Case:
     client_cert: str = None
     client_auth: str = "none"
     accepts_ok: bool = False  # a client that connects anyway is a known deviation
-    extra: dict = field(default_factory=dict)
+    kind: str = "s_server"    # or "nginx": then `args` is the server block's body
 
 
 def _c(name):
@@ -108,6 +109,55 @@ CASES = [
 ]
 
 
+def _ngx(leaf, *lines):
+    """An nginx server block's body serving build/certs' LEAF.chain.pem."""
+    return [f"listen 127.0.0.1:@PORT@ ssl;", f"ssl_certificate {_c(leaf + '.chain.pem')};",
+            f"ssl_certificate_key {_c(leaf + '.key')};", *lines]
+
+
+OK_200 = "location / { return 200 \"reference nginx\\n\"; }"
+CASES += [
+    Case("valid", "https-valid", "ok", ("session-ok",), _ngx("leaf-valid", OK_200),
+         kind="nginx"),
+    Case("self-signed", "https-self-signed", "self-signed", (),
+         ["listen 127.0.0.1:@PORT@ ssl;", f"ssl_certificate {_c('leaf-self-signed.pem')};",
+          f"ssl_certificate_key {_c('leaf-self-signed.key')};", OK_200], kind="nginx"),
+    Case("expired", "https-expired", "expired", (), _ngx("leaf-expired", OK_200), kind="nginx"),
+    Case("wrong-host", "https-wrong-host", "hostname-mismatch", (),
+         _ngx("leaf-wrong-host", OK_200), kind="nginx"),
+    Case("no-shared-cipher", "ftps-legacy-ciphers", "no-shared-cipher", ("no-shared-cipher",),
+         _ngx("leaf-valid", "ssl_protocols TLSv1.2;", "ssl_ciphers PSK-AES128-CBC-SHA;", OK_200),
+         kind="nginx"),
+    # A plain HTTP listener where the client expects TLS (https-port-taken).
+    Case("plain-http", "https-port-taken", "not-tls", ("plaintext",),
+         ["listen 127.0.0.1:@PORT@;", OK_200], kind="nginx"),
+    # 444: nginx closes the connection without an answer, after the handshake.
+    Case("no-response", "https-split-record-intolerant", "incomplete-response",
+         ("no-http-answer",), _ngx("leaf-valid", "location / { return 444; }"), kind="nginx"),
+]
+
+NGINX_CONF = """# written by tlsfault_harness.refcorpus: one reference case, 127.0.0.1 only,
+# every file under this directory
+@USER_LINE@
+worker_processes 1;
+daemon off;
+master_process on;
+pid @DIR@/nginx.pid;
+error_log @DIR@/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log @DIR@/access.log;
+    client_body_temp_path @DIR@/tmp/body;
+    proxy_temp_path @DIR@/tmp/proxy;
+    fastcgi_temp_path @DIR@/tmp/fastcgi;
+    uwsgi_temp_path @DIR@/tmp/uwsgi;
+    scgi_temp_path @DIR@/tmp/scgi;
+    server {
+        @BODY@
+    }
+}
+"""
+
 # Nothing listening: the reference is the kernel's refusal (RST to the SYN).
 REFUSED = Case("refused", "", "refused", ("no-connection",), [])
 
@@ -154,17 +204,77 @@ class SServer:
         self.stop()
 
 
+class Nginx:
+    """nginx (Debian's nginx-light) with a private configuration and prefix
+    under build/refcorpus/nginx, in the foreground, ours to stop (by PID);
+    never the system service."""
+
+    def __init__(self, body):
+        import grp
+        import pwd
+        self.port = free_port()
+        d = BUILD / "refcorpus" / "nginx"
+        (d / "tmp").mkdir(parents=True, exist_ok=True)
+        user_line = ""
+        if os.geteuid() == 0:  # else nginx ignores `user`; either way: the current user
+            user_line = (f"user {pwd.getpwuid(os.getuid()).pw_name} "
+                         f"{grp.getgrgid(os.getgid()).gr_name};")
+        conf = NGINX_CONF.replace("@USER_LINE@", user_line).replace("@DIR@", str(d)).replace(
+            "@BODY@", "\n        ".join(body)).replace("@PORT@", str(self.port))
+        (d / "nginx.conf").write_text(conf)
+        self.err = d / "error.log"
+        self.err.unlink(missing_ok=True)
+        self.proc = subprocess.Popen(["nginx", "-c", str(d / "nginx.conf"), "-p", str(d),
+                                      "-e", str(self.err)], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("nginx exited: " + (self.err.read_text()[-500:]
+                                                       if self.err.exists() else "?"))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("nginx did not listen")
+                time.sleep(0.05)
+
+    def stop(self):
+        # SIGQUIT to the master (ours): graceful stop of its workers too
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGQUIT)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
 def target(case, port):
     info = {"server": {"protocol": "https", "client_auth": case.client_auth},
             "client": {"cert": case.client_cert} if case.client_cert else {}}
     return Target(case.scenario, "https", "127.0.0.1", port, CERTS, info)
 
 
+def _reference(case):
+    if case.kind == "nginx":
+        return "nginx server { " + " ".join(case.args) + " }"
+    return "openssl s_server " + " ".join(case.args)
+
+
 def fixture_text(case, client, r):
     # whole: s_server -www's page puts the status line 10 KB before the end
     body = (r.out or "")[-MAX_OUTPUT:] + "\n" + (r.err or "")[-MAX_OUTPUT:]
     return (f"rc: {r.rc}\nfailure: {case.failure}\nserver: {','.join(case.server)}\n"
-            f"scenario: {case.scenario}\nreference: openssl s_server {' '.join(case.args)}\n"
+            f"scenario: {case.scenario}\nreference: {_reference(case)}\n"
             f"---\n{body}").replace(str(CERTS) + "/", "").replace(str(ROOT) + "/", "")
 
 
@@ -193,7 +303,7 @@ def capture_refused(clients, workdir):
 def capture(cases, clients, workdir):
     n = 0
     for case in cases:
-        with SServer(case.args) as srv:
+        with (Nginx(case.args) if case.kind == "nginx" else SServer(case.args)) as srv:
             for name in clients:
                 ad = ADAPTERS[name]
                 if "https" not in ad.protocols or not ad.installed():
@@ -204,7 +314,7 @@ def capture(cases, clients, workdir):
                 r = ad.run(t, "default", workdir)
                 d = REF / name
                 d.mkdir(parents=True, exist_ok=True)
-                (d / f"{case.name}--s_server.txt").write_text(fixture_text(case, name, r))
+                (d / f"{case.name}--{case.kind}.txt").write_text(fixture_text(case, name, r))
                 n += 1
     return n
 
