@@ -1,7 +1,7 @@
 """The reference corpus: real client outputs captured against independent
-reference servers (Debian's OpenSSL s_server and nginx, on loopback, each
-from a private configuration under build/refcorpus/) made to reproduce
-tlsfault's failures, kept as fixtures in tests/classify-ref/.
+reference servers (Debian's OpenSSL s_server, nginx and vsftpd, on
+loopback, each from a private configuration under build/refcorpus/) made
+to reproduce tlsfault's failures, kept as fixtures in tests/classify-ref/.
 
     python3 -m tlsfault_harness.refcorpus [--clients curl,wget,...] [--cases GLOBS]
 
@@ -42,7 +42,10 @@ class Case:
     client_cert: str = None
     client_auth: str = "none"
     accepts_ok: bool = False  # a client that connects anyway is a known deviation
-    kind: str = "s_server"    # or "nginx": then `args` is the server block's body
+    kind: str = "s_server"    # "nginx": `args` is the server block's body; "vsftpd": config lines
+    protocol: str = "https"   # the clients' protocol (ftps-explicit / ftps-implicit for vsftpd)
+    plaintext: bool = False   # the FTP client logs in without TLS ([client] plaintext)
+    variants: tuple = ()      # (client, failure) where a client's truth differs, as in the scenario
 
 
 def _c(name):
@@ -135,6 +138,59 @@ CASES += [
     Case("no-response", "https-split-record-intolerant", "incomplete-response",
          ("no-http-answer",), _ngx("leaf-valid", "location / { return 444; }"), kind="nginx"),
 ]
+
+def _vsftpd(cert, *lines, key=None):
+    return [f"rsa_cert_file={_c(cert)}",
+            f"rsa_private_key_file={_c(key or cert.replace('.chain.pem', '.key').replace('.pem', '.key'))}",
+            *lines]
+
+
+TLS_ON = ("ssl_enable=YES", "force_local_logins_ssl=YES", "force_local_data_ssl=YES")
+# vsftpd 3.0.3 from Debian. No local account is made for it, so a login never
+# succeeds: only failures before or at USER are reproduced here (ok and
+# session reuse, which need a login, are not).
+CASES += [
+    Case("self-signed", "ftps-self-signed", "self-signed", (),
+         _vsftpd("leaf-self-signed.pem", *TLS_ON), kind="vsftpd", protocol="ftps-explicit"),
+    Case("implicit-self-signed", "ftps-implicit-self-signed", "self-signed", (),
+         _vsftpd("leaf-self-signed.pem", *TLS_ON, "implicit_ssl=YES"), kind="vsftpd",
+         protocol="ftps-implicit"),
+    Case("private-ca", "ftps-private-ca", "untrusted-issuer", (),
+         _vsftpd("leaf-private.pem", *TLS_ON), kind="vsftpd", protocol="ftps-explicit"),
+    # ssl_ciphers sets only the TLS 1.2 list: TLS 1.3 is turned off by the
+    # process's OpenSSL configuration (# max-tls1.2, see Vsftpd), as on the
+    # seed's server, where vsftpd 3.0.5 offers TLS 1.2 only.
+    Case("no-shared-cipher", "ftps-legacy-ciphers", "no-shared-cipher", ("no-shared-cipher",),
+         _vsftpd("leaf-valid.chain.pem", *TLS_ON, "ssl_ciphers=PSK-AES128-CBC-SHA",
+                 "# max-tls1.2"), kind="vsftpd", protocol="ftps-explicit"),
+    Case("tls-required", "ftps-tls-required", "tls-required", ("ftp:plaintext-login-refused",),
+         _vsftpd("leaf-valid.chain.pem", *TLS_ON), kind="vsftpd", protocol="ftps-explicit",
+         plaintext=True),
+    # ssl_enable=NO: AUTH TLS answered 530; s_client starts TLS anyway (not-tls)
+    Case("auth-tls-refused", "ftps-auth-tls-refused", "auth-tls-refused", ("ftp:auth-refused",),
+         _vsftpd("leaf-valid.chain.pem", "ssl_enable=NO"), kind="vsftpd",
+         protocol="ftps-explicit", variants=(("openssl", "not-tls"),)),
+]
+
+VSFTPD_CONF = """# written by tlsfault_harness.refcorpus: one reference case, 127.0.0.1 only
+listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port=@PORT@
+background=NO
+anonymous_enable=NO
+local_enable=YES
+write_enable=NO
+pasv_enable=YES
+pasv_address=127.0.0.1
+seccomp_sandbox=NO
+secure_chroot_dir=@DIR@/empty
+xferlog_enable=NO
+vsftpd_log_file=@DIR@/vsftpd.log
+dual_log_enable=NO
+syslog_enable=NO
+@BODY@
+"""
 
 NGINX_CONF = """# written by tlsfault_harness.refcorpus: one reference case, 127.0.0.1 only,
 # every file under this directory
@@ -258,13 +314,73 @@ class Nginx:
         self.stop()
 
 
+class Vsftpd:
+    """vsftpd in the foreground (background=NO) from a private configuration
+    under build/refcorpus/vsftpd, ours to stop (by PID); never the system
+    service (scripts/deps.sh keeps it off)."""
+
+    def __init__(self, lines):
+        self.port = free_port()
+        d = BUILD / "refcorpus" / "vsftpd"
+        (d / "empty").mkdir(parents=True, exist_ok=True)
+        os.chmod(d / "empty", 0o755)
+        conf = VSFTPD_CONF.replace("@PORT@", str(self.port)).replace("@DIR@", str(d)).replace(
+            "@BODY@", "\n".join(lines))
+        (d / "vsftpd.conf").write_text(conf)
+        env = dict(os.environ)
+        if "# max-tls1.2" in lines:
+            # vsftpd 3.0.3 has no TLS 1.3 switch: OpenSSL's own configuration
+            (d / "openssl.cnf").write_text(
+                "openssl_conf = default_modules\n[default_modules]\nssl_conf = ssl_module\n"
+                "[ssl_module]\nsystem_default = tls\n[tls]\nMaxProtocol = TLSv1.2\n")
+            env["OPENSSL_CONF"] = str(d / "openssl.cnf")
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(["vsftpd", str(d / "vsftpd.conf")], env=env,
+                                     stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.proc.poll() is not None:
+                self.log.seek(0)
+                raise RuntimeError(f"vsftpd exited: {self.log.read().decode()[-500:]}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("vsftpd did not listen")
+                time.sleep(0.05)
+
+    def stop(self):
+        # vsftpd's session processes exit with their connections; the
+        # listener is the process we started
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(5)
+        self.log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+SERVERS = {"s_server": SServer, "nginx": Nginx, "vsftpd": Vsftpd}
+
+
 def target(case, port):
-    info = {"server": {"protocol": "https", "client_auth": case.client_auth},
+    info = {"server": {"protocol": case.protocol, "client_auth": case.client_auth},
             "client": {"cert": case.client_cert} if case.client_cert else {}}
-    return Target(case.scenario, "https", "127.0.0.1", port, CERTS, info)
+    if case.plaintext:
+        info["client"]["plaintext"] = True
+    return Target(case.scenario, case.protocol, "127.0.0.1", port, CERTS, info)
 
 
 def _reference(case):
+    if case.kind == "vsftpd":
+        return "vsftpd " + " ".join(case.args)
     if case.kind == "nginx":
         return "nginx server { " + " ".join(case.args) + " }"
     return "openssl s_server " + " ".join(case.args)
@@ -273,7 +389,8 @@ def _reference(case):
 def fixture_text(case, client, r):
     # whole: s_server -www's page puts the status line 10 KB before the end
     body = (r.out or "")[-MAX_OUTPUT:] + "\n" + (r.err or "")[-MAX_OUTPUT:]
-    return (f"rc: {r.rc}\nfailure: {case.failure}\nserver: {','.join(case.server)}\n"
+    failure = dict(case.variants).get(client, case.failure)
+    return (f"rc: {r.rc}\nfailure: {failure}\nserver: {','.join(case.server)}\n"
             f"scenario: {case.scenario}\nreference: {_reference(case)}\n"
             f"---\n{body}").replace(str(CERTS) + "/", "").replace(str(ROOT) + "/", "")
 
@@ -303,10 +420,10 @@ def capture_refused(clients, workdir):
 def capture(cases, clients, workdir):
     n = 0
     for case in cases:
-        with (Nginx(case.args) if case.kind == "nginx" else SServer(case.args)) as srv:
+        with SERVERS[case.kind](case.args) as srv:
             for name in clients:
                 ad = ADAPTERS[name]
-                if "https" not in ad.protocols or not ad.installed():
+                if case.protocol not in ad.protocols or not ad.installed():
                     continue
                 t = target(case, srv.port)
                 if not ad.supports(t, "default"):
