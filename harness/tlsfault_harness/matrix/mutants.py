@@ -29,7 +29,8 @@ def check(recs, infos, families, classes):
             if wrong == real.expected or wrong in CLASSES_NEVER_EXPECTED:
                 continue
             v = judge(rec, info, families[cell.client], expected=wrong)
-            if v.status == "equivalent" or (wrong == real.got and real.note):
+            equivalent = (v.grade_row or {}).get("grade") == "equivalent"
+            if equivalent or (wrong == real.got and real.note):
                 # the client reports both alike (a declared equivalence), or
                 # this cell is a recorded deviation whose class is the mutant
                 indistinct.append((cell.id, wrong))
