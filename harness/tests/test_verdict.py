@@ -151,3 +151,34 @@ def test_every_grade_is_in_the_report(tmp_path):
     for grade in ("exact", "equivalent", "known", "fail", "unclassified", "timeout",
                   "fixture-error"):
         assert f"0 {grade}" in meta["summary"]
+
+
+def test_consistency_table_names_only_classes_and_known_facts():
+    """Every class of consistency.toml is in the vocabulary, and every fact
+    it names is one the server witness can produce (a typo would never
+    match and so never turn anything red)."""
+    import inspect
+    from tlsfault_harness.matrix import witness
+    from tlsfault_harness.matrix.runner import vocabulary
+    from tlsfault_harness.matrix.verdict import consistency
+    table = consistency()
+    assert set(table["class"]) <= set(vocabulary())
+    src = inspect.getsource(witness)
+    for cls, rule in list(table["class"].items()) + [("default", table["default"])]:
+        for key in ("forbid", "require", "ftps_forbid", "ftps_require"):
+            for fact in rule.get(key, []):
+                assert f'"{fact}"' in src, (cls, key, fact)
+                kind = "forbid" if "forbid" in key else "require"
+                assert fact in table["messages"][kind], (cls, fact)
+
+
+def test_reset_needs_the_servers_record():
+    reset_info = {"scenario": {"summary": "reset"}, "server": {"protocol": "https"},
+                  "expect": {"class": "reset", "alert": "none", "variants": {}}}
+    text = "curl: (35) Recv failure: Connection reset by peer"
+    quiet = {"handshake": "none", "channel": "https", "bytes_out": 0,
+             "error": "handshake: reset by the fault (SO_LINGER 0)"}
+    assert judge(rec(35, text, [quiet]), reset_info, "openssl").status == "exact"
+    chatty = dict(quiet, bytes_out=120)
+    v = judge(rec(35, text, [chatty]), reset_info, "openssl")
+    assert v.status == "fail" and "server sent bytes" in " ".join(v.problems)

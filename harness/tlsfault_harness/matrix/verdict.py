@@ -20,21 +20,7 @@ EXCEPTIONS = ROOT / "harness" / "exceptions.toml"
 GRADES = ROOT / "harness" / "grades.toml"
 PASSING = ("exact", "equivalent", "known")
 RED = ("fail", "unclassified", "timeout")
-CERT_CLASSES = {
-    "self-signed": {"unknown_ca", "bad_certificate", "certificate_unknown"},
-    "untrusted-issuer": {"unknown_ca", "bad_certificate", "certificate_unknown"},
-    "untrusted-root": {"unknown_ca", "bad_certificate", "certificate_unknown"},
-    "expired": {"certificate_expired", "bad_certificate", "certificate_unknown"},
-    "not-yet-valid": {"bad_certificate", "certificate_expired", "certificate_unknown"},
-    "bad-purpose": {"unsupported_certificate", "bad_certificate", "certificate_unknown"},
-    "hostname-mismatch": {"bad_certificate", "certificate_unknown"},
-}
-SERVER_REJECTS = {"bad_certificate", "unknown_ca", "certificate_expired",
-                  "unsupported_certificate", "certificate_unknown", "handshake_failure",
-                  "decrypt_error"}
-# The only families whose alert for a certificate failure the scenario
-# files name exactly (`[expect] alert`): OpenSSL's verify-error mapping.
-EXACT_ALERT_FAMILIES = {"openssl"}
+CONSISTENCY = ROOT / "harness" / "consistency.toml"
 
 
 @dataclass
@@ -127,94 +113,46 @@ def known_problem(scenario, client, profile, problems):
     return None
 
 
-def _alert(ev, field_name):
-    a = ev.get(field_name) or {}
-    return a.get("name")
+@lru_cache(maxsize=1)
+def consistency():
+    return tomllib.loads(CONSISTENCY.read_text())
 
 
-def _client_alerts(events):
-    return {a for a in (_alert(e, "alert_received") for e in events) if a and a != "close_notify"}
+def _alerts(facts, prefix):
+    return {f.partition(":")[2] for f in facts if f.startswith(prefix)}
 
 
-TLS_FAILURES = set(CERT_CLASSES) | {"no-shared-cipher", "handshake-failure", "protocol-version",
-                                     "bad-signature"}
-
-
-def ftp_problems(cls, events):
-    """FTP control-channel facts (events' `ftp` object) for FTP classes."""
-    ftp = [e["ftp"] for e in events if e.get("channel") == "ftp-control" and e.get("ftp")]
-    if not ftp:
-        return ["no FTP control connection in the server's events"]
-    if cls in TLS_FAILURES and any(f["pass_sent"] or f["user_sent"] for f in ftp):
-        return ["credentials sent although TLS failed"]
-    if cls == "tls-required" and not any(f["login"] == "refused" and f["user_plaintext"]
-                                         for f in ftp):
-        return ["server did not refuse a plaintext login"]
-    if cls == "auth-tls-refused" and (any(f["user_sent"] for f in ftp) or not any(
-            c["cmd"].startswith("AUTH") and c["replies"] and c["replies"][-1] >= 500
-            for f in ftp for c in f["commands"])):
-        return ["no refused AUTH, or USER sent after the refusal"]
-    if cls == "session-reuse-required" and not any(f["data_reuse_refused"] for f in ftp):
-        return ["server did not refuse a data connection for session reuse"]
-    if cls == "ok" and not any(f["login"] == "ok" for f in ftp):
-        return ["no successful login in the server's events"]
-    return []
-
-
-def event_problems(cls, events, info, family):
-    """Where the server's events disagree with the class the client reported."""
+def event_problems(cls, facts, info, family):
+    """Where the server's facts disagree with the class the client reported
+    (harness/consistency.toml)."""
     if cls in (UNCLASSIFIED, "timeout"):
         return []
-    if not events:
-        return ["the server logged no connection for this cell"]
+    table = consistency()
+    rule = table["class"].get(cls, table["default"])
+    msg = table["messages"]
+    ftps = info["server"]["protocol"].startswith("ftps")
+    if "no-connection" in facts and cls != "refused":
+        return [msg["forbid"]["no-connection"]]
     p = []
-    if info["server"]["protocol"].startswith("ftps"):
-        p += ftp_problems(cls, events)
-        if cls in ("tls-required", "auth-tls-refused", "session-reuse-required"):
-            return p
-    hs = {e["handshake"] for e in events}
-    app = [e for e in events if (e.get("app") or {}).get("request_line")]
-    if cls != "ok" and app:
-        p.append(f"application data after a failed check: {app[0]['app']['request_line']!r}")
-    alerts = _client_alerts(events)
-    if cls == "ok":
-        if "ok" not in hs:
-            p.append("no completed handshake in the server's events")
-    elif cls in CERT_CLASSES:
-        bad = alerts - CERT_CLASSES[cls]
+    for key, present in (("forbid", True), ("require", False)):
+        wanted = rule.get(key, []) + (rule.get(f"ftps_{key}", []) if ftps else [])
+        if key == "require" and ftps and cls != "refused":
+            wanted = table["ftps_require_all"] + wanted
+        for fact in wanted:
+            if (fact in facts) == present:
+                p.append(msg[key].get(fact, f"{key} {fact}"))
+    client = _alerts(facts, "client-alert:")
+    if "client_alerts" in rule:
+        bad = client - set(rule["client_alerts"])
         if bad:
             p.append(f"client sent {sorted(bad)}, not an alert for {cls}")
-        want = info["expect"].get("alert", "none")
-        if family in EXACT_ALERT_FAMILIES and want != "none" and alerts and alerts != {want}:
-            p.append(f"OpenSSL-family client sent {sorted(alerts)}, scenario says {want}")
-    elif cls == "reset":
-        if hs != {"none"} or any(e.get("bytes_out") for e in events):
-            p.append("server sent bytes although the client saw a reset")
-        if not all("reset" in (e.get("error") or "") for e in events):
-            p.append("event does not record a reset")
-    elif cls == "handshake-failure":
-        if "ok" in hs and not any(e.get("channel") == "plain" for e in events):
-            p.append("server completed a handshake the client calls failed")
-    elif cls == "not-tls":
-        # a plaintext service, or an FTP control channel still in plaintext
-        if any(e.get("channel") not in ("plain", "ftp-control") or e["handshake"] != "none"
-               for e in events):
-            p.append("a TLS listener answered although the client saw plaintext")
-    elif cls == "bad-signature":
-        if "ok" in hs or alerts - {"decrypt_error", "illegal_parameter", "handshake_failure"}:
-            p.append(f"events {sorted(hs)} / alerts {sorted(alerts)} do not show a signature "
-                     "rejection")
-    elif cls == "protocol-version":
-        if "ok" in hs or alerts - {"protocol_version"}:
-            p.append(f"events {sorted(hs)} / alerts {sorted(alerts)} do not show a version refusal")
-    elif cls == "incomplete-response":
-        if "ok" not in hs or any((e.get("app") or {}).get("http_status") for e in events):
-            p.append("server answered the request or never completed the handshake")
-    elif cls in ("peer-rejected-cert", "cert-required", "no-shared-cipher"):
-        sent = {_alert(e, "alert_sent") for e in events} - {None, "close_notify"}
-        want = {"cert-required": {"certificate_required"},
-                "no-shared-cipher": {"handshake_failure"}}.get(cls, SERVER_REJECTS)
-        if not (sent & want or alerts & want):
+    want = info["expect"].get("alert", "none")
+    if (rule.get("scenario_alert") and family in table["exact_alert_families"]
+            and want != "none" and client and client != {want}):
+        p.append(f"OpenSSL-family client sent {sorted(client)}, scenario says {want}")
+    if "alert_any" in rule:
+        sent = _alerts(facts, "server-alert:")
+        if not (sent | client) & set(rule["alert_any"]):
             p.append(f"server sent {sorted(sent) or 'no alert'}, not one for {cls}")
     return p
 
@@ -270,7 +208,7 @@ def judge(rec, info, family, expected=None, facts=None):
     row, missing = combine(expected, cell.client, says, facts)
     # A matched row makes the claim stand for the expected class: the
     # events must not contradict that class (else the claim's own class).
-    v.problems = event_problems(expected if row else got, events, info, family)
+    v.problems = event_problems(expected if row else got, facts, info, family)
     if row:
         v.status, v.grade_row = row["grade"], row
         v.note = row.get("reason", "")

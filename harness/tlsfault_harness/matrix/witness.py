@@ -51,8 +51,17 @@ def event_facts(e):
     app = e.get("app") or {}
     if app.get("http_status"):
         f.add("http-answered")
+    if app.get("request_line"):
+        f.add("app-data")
+    if e.get("bytes_out"):
+        f.add("server-bytes")
+    if e.get("channel") not in ("plain", "ftp-control") or hs not in (None, "none"):
+        f.add("tls-answered")
     ftp = e.get("ftp") if e.get("channel") == "ftp-control" else None
     if ftp:
+        f.add("ftp-control")
+        if ftp.get("user_sent") or ftp.get("pass_sent"):
+            f.add("ftp:credentials-sent")
         if ftp.get("login") == "refused" and ftp.get("user_plaintext"):
             f.add("ftp:plaintext-login-refused")
         if ftp.get("login") == "ok":
@@ -79,4 +88,6 @@ def facts(events):
         f.add("session-ok")
     if not ftp and "handshake-ok" in f and "http-answered" not in f:
         f.add("no-http-answer")
+    if events and all("reset" in (e.get("error") or "") for e in events):
+        f.add("reset-recorded")
     return f
