@@ -97,6 +97,10 @@ CASES = [
     # which OpenSSL 3.0 clients refuse at security level 1.
     Case("tls10-only-ecdhe", "https-tls10-only", "protocol-version", (),
          LEAF + ["-tls1", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"], accepts_ok=True),
+    # No certificate at all (ftps-no-cert's failure, over HTTPS): s_server
+    # -nocert offers only anonymous suites, which no client offers.
+    Case("no-cert", "ftps-no-cert", "handshake-failure", ("no-server-cert",),
+         ["-nocert", "-no_tls1_3"]),
     # TLS 1.2 without a client certificate: s_server sends handshake_failure
     # (RFC 5246 7.4.6 lets it), not tlsfault's bad_certificate.
     Case("client-cert-missing", "mtls-client-cert-missing", "peer-rejected-cert",
