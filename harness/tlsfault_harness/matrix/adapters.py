@@ -197,12 +197,29 @@ class Wget(Adapter):
 
 
 class GnuTLS(Adapter):
+    """gnutls-cli: HTTPS with a request; FTPS with --starttls-proto=ftp
+    (explicit) or TLS from the first byte (implicit), then a login."""
     name, family, binary = "gnutls-cli", "gnutls", "gnutls-cli"
-    PROFILES = {"https": ("default", "verify-none", "legacy")}
+    PROFILES = {"https": ("default", "verify-none", "legacy"), "ftps": FTP_PROFILES}
+
+    def supports(self, target, profile):
+        # gnutls-cli always starts TLS: it cannot be a plaintext FTP client
+        return super().supports(target, profile) and (
+            target.protocol not in FTPS or _ftp_tls(target, profile))
 
     def run(self, target, profile, workdir):
         argv = ["gnutls-cli", "--x509cafile", target.ca, "-p", str(target.port),
                 "--sni-hostname", "localhost", "--verify-hostname", "localhost"]
+        request = HTTP_REQUEST
+        if target.protocol in FTPS:
+            from ..ftp_clients import GNUTLS_PRIORITY, PASSWORD, USER
+            profile = _ftp_profile(profile)
+            if target.protocol == "ftps-explicit":
+                argv.append("--starttls-proto=ftp")
+            if GNUTLS_PRIORITY[profile]:
+                argv.append(f"--priority={GNUTLS_PRIORITY[profile]}")
+            # CR LF written here: gnutls-cli 3.7's --crlf also sends a NUL byte
+            request = f"USER {USER}\r\nPASS {PASSWORD}\r\nQUIT\r\n"
         if profile == "verify-none":
             argv.append("--insecure")
         if profile == "legacy":
@@ -210,7 +227,7 @@ class GnuTLS(Adapter):
         cert, key = _client_cert_files(target)
         if cert:
             argv += ["--x509certfile", cert, "--x509keyfile", key]
-        return run(argv + ["127.0.0.1"], input=HTTP_REQUEST, timeout=TIMEOUT)
+        return run(argv + ["127.0.0.1"], input=request, timeout=TIMEOUT)
 
 
 class Node(Adapter):
