@@ -182,3 +182,18 @@ def test_reset_needs_the_servers_record():
     chatty = dict(quiet, bytes_out=120)
     v = judge(rec(35, text, [chatty]), reset_info, "openssl")
     assert v.status == "fail" and "server sent bytes" in " ".join(v.problems)
+
+
+def test_server_witness_mutation_turns_the_cell_red():
+    from tlsfault_harness.matrix import mutants
+    suite = dict(ev(sent="handshake_failure"), error="handshake: can't match cipher suite (-501)")
+    r = rec(35, CURL_HS_FAILURE, [suite])
+    r["cell"].scenario = "x"
+    out = mutants.check_server([r], {"x": NO_SHARED}, {"curl": "openssl"})
+    assert out["cells"] == 1 and out["mutants"] >= 2
+    assert out["red"] == out["mutants"] and not out["survivors"]
+    # a cell graded on the client's words alone rests on no cause
+    r2 = rec(60, CURL_SELF_SIGNED, [ev(alert="unknown_ca")])
+    r2["cell"].scenario = "y"
+    out = mutants.check_server([r2], {"y": SELF_SIGNED}, {"curl": "openssl"})
+    assert (out["cells"], out["independent"]) == (0, 1)
