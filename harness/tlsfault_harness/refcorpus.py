@@ -228,33 +228,41 @@ def free_port():
         return s.getsockname()[1]
 
 
-class SServer:
-    """openssl s_server -www on 127.0.0.1, ours to stop (by PID)."""
+class Reference:
+    """A reference server we start on 127.0.0.1 and stop by its PID, in the
+    foreground, its output kept to say why it did not start."""
+    name = ""
+    stop_signal = signal.SIGTERM
 
-    def __init__(self, args):
-        self.port = free_port()
+    def start(self, argv, env=None):
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            ["openssl", "s_server", "-accept", f"127.0.0.1:{self.port}", "-www", "-quiet"]
-            + args, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             if self.proc.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(f"s_server exited: {self.log.read().decode()[-500:]}")
+                raise RuntimeError(f"{self.name} exited: {self.why()}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 return
             except OSError:
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError("s_server did not listen")
+                    raise RuntimeError(f"{self.name} did not listen: {self.why()}")
                 time.sleep(0.05)
+
+    def why(self):
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-500:]
 
     def stop(self):
         if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(5)
+            os.kill(self.proc.pid, self.stop_signal)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
         self.log.close()
 
     def __enter__(self):
@@ -264,10 +272,21 @@ class SServer:
         self.stop()
 
 
-class Nginx:
+class SServer(Reference):
+    """openssl s_server -www."""
+    name = "s_server"
+
+    def __init__(self, args):
+        self.port = free_port()
+        self.start(["openssl", "s_server", "-accept", f"127.0.0.1:{self.port}", "-www",
+                    "-quiet"] + args)
+
+
+class Nginx(Reference):
     """nginx (Debian's nginx-light) with a private configuration and prefix
-    under build/refcorpus/nginx, in the foreground, ours to stop (by PID);
-    never the system service."""
+    under build/refcorpus/nginx; never the system service."""
+    name = "nginx"
+    stop_signal = signal.SIGQUIT  # to the master: a graceful stop of its worker too
 
     def __init__(self, body):
         import grp
@@ -282,46 +301,14 @@ class Nginx:
         conf = NGINX_CONF.replace("@USER_LINE@", user_line).replace("@DIR@", str(d)).replace(
             "@BODY@", "\n        ".join(body)).replace("@PORT@", str(self.port))
         (d / "nginx.conf").write_text(conf)
-        self.err = d / "error.log"
-        self.err.unlink(missing_ok=True)
-        self.proc = subprocess.Popen(["nginx", "-c", str(d / "nginx.conf"), "-p", str(d),
-                                      "-e", str(self.err)], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError("nginx exited: " + (self.err.read_text()[-500:]
-                                                       if self.err.exists() else "?"))
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("nginx did not listen")
-                time.sleep(0.05)
-
-    def stop(self):
-        # SIGQUIT to the master (ours): graceful stop of its workers too
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGQUIT)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+        self.start(["nginx", "-c", str(d / "nginx.conf"), "-p", str(d), "-e", "stderr"])
 
 
-class Vsftpd:
-    """vsftpd in the foreground (background=NO) from a private configuration
-    under build/refcorpus/vsftpd, ours to stop (by PID); never the system
-    service (scripts/deps.sh keeps it off)."""
+class Vsftpd(Reference):
+    """vsftpd (background=NO) from a private configuration under
+    build/refcorpus/vsftpd; never the system service (scripts/deps.sh keeps
+    it off). Its session processes end with their connections."""
+    name = "vsftpd"
 
     def __init__(self, lines):
         self.port = free_port()
@@ -338,37 +325,7 @@ class Vsftpd:
                 "openssl_conf = default_modules\n[default_modules]\nssl_conf = ssl_module\n"
                 "[ssl_module]\nsystem_default = tls\n[tls]\nMaxProtocol = TLSv1.2\n")
             env["OPENSSL_CONF"] = str(d / "openssl.cnf")
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(["vsftpd", str(d / "vsftpd.conf")], env=env,
-                                     stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(f"vsftpd exited: {self.log.read().decode()[-500:]}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("vsftpd did not listen")
-                time.sleep(0.05)
-
-    def stop(self):
-        # vsftpd's session processes exit with their connections; the
-        # listener is the process we started
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(5)
-        self.log.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+        self.start(["vsftpd", str(d / "vsftpd.conf")], env=env)
 
 
 SERVERS = {"s_server": SServer, "nginx": Nginx, "vsftpd": Vsftpd}
