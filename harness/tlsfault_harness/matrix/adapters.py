@@ -212,12 +212,12 @@ class GnuTLS(Adapter):
                 "--sni-hostname", "localhost", "--verify-hostname", "localhost"]
         request = HTTP_REQUEST
         if target.protocol in FTPS:
-            from ..ftp_clients import GNUTLS_PRIORITY, PASSWORD, USER
+            from ..ftp_clients import PASSWORD, USER, gnutls_priority
             profile = _ftp_profile(profile)
             if target.protocol == "ftps-explicit":
                 argv.append("--starttls-proto=ftp")
-            if GNUTLS_PRIORITY[profile]:
-                argv.append(f"--priority={GNUTLS_PRIORITY[profile]}")
+            if gnutls_priority(profile):
+                argv.append(f"--priority={gnutls_priority(profile)}")
             # CR LF written here: gnutls-cli 3.7's --crlf also sends a NUL byte
             request = f"USER {USER}\r\nPASS {PASSWORD}\r\nQUIT\r\n"
         if profile == "verify-none":
