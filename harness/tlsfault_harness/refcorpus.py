@@ -356,7 +356,7 @@ def fixture_text(case, client, r):
             f"---\n{body}").replace(str(CERTS) + "/", "").replace(str(ROOT) + "/", "")
 
 
-def capture_refused(clients, workdir):
+def capture_refused(clients, workdir, out=REF):
     """Every client and protocol against a loopback port nothing listens on."""
     n, port = 0, free_port()
     for name in clients:
@@ -369,7 +369,7 @@ def capture_refused(clients, workdir):
             info = {"server": {"protocol": proto, "client_auth": "none"}}
             r = ad.run(Target("refused", proto, "127.0.0.1", port, CERTS, info), "default",
                        workdir)
-            d = REF / name
+            d = out / name
             d.mkdir(parents=True, exist_ok=True)
             text = fixture_text(REFUSED, name, r).replace("reference: openssl s_server ",
                                                           "reference: nothing listening")
@@ -378,7 +378,7 @@ def capture_refused(clients, workdir):
     return n
 
 
-def capture(cases, clients, workdir):
+def capture(cases, clients, workdir, out=REF):
     n = 0
     for case in cases:
         with SERVERS[case.kind](case.args) as srv:
@@ -390,7 +390,7 @@ def capture(cases, clients, workdir):
                 if not ad.supports(t, "default"):
                     continue
                 r = ad.run(t, "default", workdir)
-                d = REF / name
+                d = out / name
                 d.mkdir(parents=True, exist_ok=True)
                 (d / f"{case.name}--{case.kind}.txt").write_text(fixture_text(case, name, r))
                 n += 1
