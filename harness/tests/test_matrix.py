@@ -23,3 +23,5 @@ def test_fast_matrix_is_green_and_every_expectation_can_fail(tmp_path):
     sw = mutants.check_server(recs, infos, families)
     assert sw["cells"] > 0 and sw["mutants"] > sw["cells"]
     assert not sw["survivors"] and sw["red"] == sw["mutants"], sw["survivors"]
+    assert sw["contradicted"] > 0 and sw["contradictions"] > sw["contradicted"]
+    assert sw["contradictions_red"] + sw["deviations"] == sw["contradictions"]

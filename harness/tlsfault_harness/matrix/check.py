@@ -100,9 +100,12 @@ def main(argv=None):
             print(f"  SURVIVED {cid} with expectation {wrong}")
         sw = mutants.check_server(recs, infos, families)
         print(f"server-witness mutation: {sw['cells']} passing cells rest on a recorded cause; "
-              f"{sw['mutants']} mutants (cause dropped or changed), {sw['red']} turned red, "
-              f"{len(sw['survivors'])} survived; {sw['independent']} cells need no cause "
-              "(the client named the failure)")
+              f"{sw['mutants']} mutants (cause dropped or changed), {sw['red']} turned red; "
+              f"{sw['independent']} cells need no cause (the client named the failure); "
+              f"{sw['contradicted']} passing cells contradicted ({sw['contradictions']} mutants: "
+              f"a fact consistency.toml forbids added, or one it requires dropped), "
+              f"{sw['contradictions_red']} turned red, {sw['deviations']} became a recorded "
+              f"deviation (exceptions.toml problem rows); {len(sw['survivors'])} survived")
         for cid, how in sw["survivors"]:
             print(f"  SURVIVED {cid} with server witness {how}")
         rc = rc or (1 if surv or sw["survivors"] else 0)
