@@ -47,8 +47,15 @@ $(OBJ)/%.o: servers/%.c | $(WOLF_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/tlsfault: $(OBJ)/main.o $(LIB_OBJS)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+# Both builds link build/tlsfault; a stamp per flavour relinks it when the
+# flavour changes (else `make test` after `make test SANITIZE=1` would reuse
+# the ASan binary, whose objects are newer).
+FLAVOR := $(if $(filter 1,$(SANITIZE)),asan,release)
+$(B)/.flavor-$(FLAVOR):
+	@mkdir -p $(B) && rm -f $(B)/.flavor-* && touch $@
+
+$(B)/tlsfault: $(OBJ)/main.o $(LIB_OBJS) $(B)/.flavor-$(FLAVOR)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LDLIBS) -o $@
 
 $(B)/certgen: $(wildcard certs/*.c) servers/textval.c | $(WOLF_LIB)
 	$(CC) $(CFLAGS) $(filter %.c,$^) $(LDLIBS) -o $@

@@ -469,7 +469,14 @@ static void xfer_finished(struct ftp_sess *s, struct ftp_data *d, struct conn *d
 			s->listings++;
 		}
 		reply(s, 226, cmd == CMD_RETR || upload ? "Transfer complete." : "Directory send OK.");
-	} else if (d->too_large || d->over_quota) {
+		xfer_reset(s);
+		return;
+	}
+	/* The failed upload's temporary file goes before the reply: a client
+	 * that looks right after it must find the previous file only. */
+	if (upload)
+		ftp_fs_upload_abort(&s->x.up);
+	if (d->too_large || d->over_quota) {
 		d->result = 552;
 		reply(s, 552, "Requested file action aborted. Exceeded storage allocation.");
 	} else if (!strcmp(dc->ev.handshake, "failed") || (d->protected_ && !dc->handshake_done)) {
@@ -742,6 +749,12 @@ static void data_open(struct conn *dc)
 	d->control_id = s->c->ev.id;
 	d->protected_ = dc->lis->data_start == 1;
 	s->data_conns++;
+	/* No TLS 1.3 session ticket on a data connection: nothing resumes
+	 * from it, and an uploading client never reads it, so its close()
+	 * with the ticket unread is a RST that can overtake its last bytes
+	 * and close_notify (lftp, curl: "426" on a good upload). */
+	if (d->protected_ && dc->ssl)
+		wolfSSL_no_ticket_TLSv13(dc->ssl);
 	if (d->protected_)
 		s->cand[s->n_cand++] = dc; /* data_tls_ready decides */
 	else

@@ -452,8 +452,8 @@ int scenario_check_files(const struct scenario *s, const char *certs_dir, FILE *
 		const char *v = (const char *)s + r->offset;
 		if (r->type != T_PATH || !v[0])
 			continue;
-		/* advertised_ca = none names no file: an empty CA list (tlsctx.c). */
-		if (!strcmp(r->key, "advertised_ca") && !strcmp(v, "none"))
+		/* advertised_ca = none: an empty CA-name list, no file (tlsctx.c) */
+		if (v == s->advertised_ca && !strcmp(v, "none"))
 			continue;
 		char path[SCN_PATH_MAX * 2];
 		snprintf(path, sizeof(path), "%s/%s", certs_dir, v); /* as tlsctx.c's path_in */

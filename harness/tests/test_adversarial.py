@@ -566,3 +566,30 @@ def test_appe_on_a_symlink_names_the_link(tmp_path):
         assert code == 553 and "symbolic links are not followed" in lines[0], lines
         p.close()
         assert s.stop() == 0
+
+
+def test_tls_uploads_succeed_on_the_first_attempt(tmp_path):
+    """An uploading client never reads its data connection, so a TLS 1.3
+    session ticket sent there stays unread and its close() becomes a RST
+    that can overtake its last bytes: lftp then saw 426 and retried, curl
+    failed (18). No ticket is sent on data connections: every STOR of
+    curl and lftp gets 226 the first time."""
+    src = tmp_path / "src.bin"
+    src.write_bytes(os.urandom(300_000))
+    with suite_for(tmp_path) as s:
+        port = s.port(FTP)
+        for i in range(3):
+            r = curl_ftp(s, "-T", src, name=f"c{i}.bin")
+            assert r.rc == 0, r
+            r = run(["lftp", "-e", f"set ssl:ca-file {s.certs}/ca.pem; set ftp:ssl-force true; "
+                     f"set ftp:ssl-protect-data true; set net:max-retries 1; "
+                     f"put {src} -o l{i}.bin; bye", "-u", f"{USER},{PASSWORD}",
+                     f"ftp://localhost:{port}"], timeout=60)
+            assert r.rc == 0, r
+        assert s.stop() == 0
+    stors = [e["ftp"] for e in s.events(FTP)
+             if e["channel"] == "ftp-data" and (e["ftp"]["command"] or "").startswith("STOR")]
+    assert len(stors) == 6 and all(f["result"] == 226 for f in stors), stors
+    for i in range(3):
+        for name in (f"c{i}.bin", f"l{i}.bin"):
+            assert (s.data_dir / FTP / name).read_bytes() == src.read_bytes()

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -98,6 +99,31 @@ static int fz_pump(void)
 	return fz_srv.loop.ran;
 }
 
+/* connect() on a non-blocking socket, waiting for it to complete:
+ * libFuzzer's timer signals would interrupt a blocking connect (EINTR,
+ * "fuzz: connect: Interrupted system call" in a long run). */
+static int fz_connect_wait(int fd, const struct sockaddr *a, socklen_t len)
+{
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (connect(fd, a, len) == 0)
+		return 0;
+	if (errno != EINPROGRESS && errno != EINTR)
+		return -1;
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	int r;
+	do
+		r = poll(&p, 1, 5000);
+	while (r < 0 && errno == EINTR);
+	int err = 0;
+	socklen_t el = sizeof(err);
+	if (r <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0) {
+		errno = r == 0 ? ETIMEDOUT : errno;
+		return -1;
+	}
+	errno = err;
+	return err ? -1 : 0;
+}
+
 /* A non-blocking client socket connected to 127.0.0.1:port from a source
  * address in 127.0.0.0/8: *src, or (when 0) the next of a cycle, stored
  * in *src (an FTP data connection must come from its control's address).
@@ -115,10 +141,9 @@ static int fz_connect(int port, unsigned *src_host)
 		struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) == 0 &&
-		    connect(fd, (struct sockaddr *)&dst, sizeof(dst)) == 0) {
+		    fz_connect_wait(fd, (struct sockaddr *)&dst, sizeof(dst)) == 0) {
 			int one = 1;
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			fcntl(fd, F_SETFL, O_NONBLOCK);
 			return fd;
 		}
 		int e = errno;
