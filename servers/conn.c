@@ -819,12 +819,19 @@ static void conn_drive(struct conn *c)
 static void conn_on_events(struct loop_handler *h, uint32_t events)
 {
 	struct conn *c = (struct conn *)h;
-	(void)events;
 	conn_drive(c);
 	/* A front-end that starts TLS (FTP AUTH TLS) may already hold the
 	 * pipelined ClientHello: drive the new handshake without waiting. */
 	for (int guard = 0; guard < 4 && c->state == CS_HANDSHAKE && c->in_off < c->in_len; guard++)
 		conn_drive(c);
+	/* Hang-up or error: the peer is gone both ways (a RST). A front-end
+	 * that is not reading just now (input paused behind a transfer) does
+	 * not see it, and level-triggered epoll would report it forever. */
+	if (c->state != CS_CLOSED && (events & (EPOLLERR | EPOLLHUP))) {
+		c->peer_reset = 1;
+		conn_close(c, "client", "connection reset by the peer while %s",
+			   c->read_paused ? "its input waited for a transfer" : "the server was not reading");
+	}
 	if (c->state == CS_CLOSED)
 		conn_free(c);
 }

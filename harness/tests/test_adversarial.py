@@ -510,8 +510,10 @@ def test_data_port_refuses_other_hosts_and_connections_without_tls(tmp_path):
         assert lu.read_all(data) == b"the session's file\n"
         assert p.reply()[0] == 226
         p.close()
-        refused = [e for e in s.events(FTP) if "data connection from 127.0.0.2" in (e["error"] or "")]
-        assert refused, s.events(FTP)
+        # The refusal is an event of its own (written as it happens).
+        assert lu.wait_for(lambda: [e for e in s.events(FTP)
+                                    if "data connection from 127.0.0.2" in (e["error"] or "")],
+                           10), s.events(FTP)
         # PROT P: the squatter connects first and stays silent.
         p = tls_login(s)
         port = epsv_port(p)
@@ -593,3 +595,25 @@ def test_tls_uploads_succeed_on_the_first_attempt(tmp_path):
     for i in range(3):
         for name in (f"c{i}.bin", f"l{i}.bin"):
             assert (s.data_dir / FTP / name).read_bytes() == src.read_bytes()
+
+
+def test_reset_while_input_waits_for_a_transfer_is_noticed(tmp_path):
+    """A client fills the command buffer behind a transfer that waits for
+    its data connection (the server stops reading it), then resets. The
+    hang-up must end the session (found by fuzz_ftp_session: the server
+    spun on the reported hang-up instead)."""
+    with suite_for(tmp_path) as s:
+        (root(s) / "f.bin").write_bytes(b"x" * 1000)
+        p = plain_login(s)
+        epsv_port(p)
+        # RETR waits for a data connection that never comes; the NOOPs
+        # queue behind it until the command buffer is full.
+        p.send_raw(b"RETR f.bin\r\n" + b"NOOP\r\n" * 2000)
+        time.sleep(0.5)  # the server has read what fits (a pause, not a bound)
+        m = s.mark(FTP)
+        rst_close(p.sock)
+        ev = s.event_after(FTP, m, timeout=10)
+        assert ev["channel"] == "ftp-control"
+        assert ev["closed_by"] == "client" and "reset by the peer" in (ev["error"] or ""), ev
+        still_serves(s)
+        assert s.stop() == 0
