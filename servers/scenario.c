@@ -29,7 +29,7 @@ const char *const scenario_classes[] = {
 	"not-yet-valid", "bad-purpose", "bad-signature", "no-shared-cipher",
 	"protocol-version", "not-tls", "reset", "handshake-failure",
 	"peer-rejected-cert", "cert-required", "tls-required", "auth-tls-refused",
-	"incomplete-response", "timeout", "session-reuse-required", NULL,
+	"incomplete-response", "timeout", "session-reuse-required", "refused", NULL,
 };
 
 struct key_row {

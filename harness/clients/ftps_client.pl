@@ -28,15 +28,19 @@ my %ssl = (
 );
 $ssl{SSL_cipher_list} = $o{'cipher-list'} if defined $o{'cipher-list'};
 
+# Line 3 is Net::FTP's own view of the failure: the reply code it got
+# (code()), so the classifier never needs the server's reply text.
+my $ftp;
 sub fail {
     my ($line) = @_;
     chomp $line;
     print "$line\n";
     print IO::Socket::SSL::errstr(), "\n";
+    printf "Net::FTP code %s\n", $ftp ? $ftp->code : 'none';
     exit 1;
 }
 
-my $ftp = Net::FTP->new($o{host}, Port => $o{port}, Timeout => $o{timeout}, Passive => 1,
+$ftp = Net::FTP->new($o{host}, Port => $o{port}, Timeout => $o{timeout}, Passive => 1,
                         ($o{implicit} ? (SSL => 1) : ()), %ssl)
   or fail("FTP connect failed: $@");
 if (!$o{implicit} && !$o{plain}) {

@@ -1,5 +1,6 @@
 """`make test`'s slice of the matrix: curl, openssl and Python on every
-scenario, judged like `make check` does, plus the mutation check on it."""
+scenario, judged like `make check` does, plus both mutation checks on it
+(wrong expectations; the server witness's cause dropped or changed)."""
 from tlsfault_harness.matrix import mutants
 from tlsfault_harness.matrix.check import parse_args, run_matrix
 from tlsfault_harness.matrix.runner import vocabulary
@@ -19,3 +20,8 @@ def test_fast_matrix_is_green_and_every_expectation_can_fail(tmp_path):
     classes = vocabulary()
     survivors, _ = mutants.check(recs, infos, families, classes)
     assert not survivors
+    sw = mutants.check_server(recs, infos, families)
+    assert sw["cells"] > 0 and sw["mutants"] > sw["cells"]
+    assert not sw["survivors"] and sw["red"] == sw["mutants"], sw["survivors"]
+    assert sw["contradicted"] > 0 and sw["contradictions"] > sw["contradicted"]
+    assert sw["contradictions_red"] + sw["deviations"] == sw["contradictions"]

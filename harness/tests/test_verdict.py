@@ -26,7 +26,8 @@ def rec(rc, text, events, profile="default", client="curl"):
 
 def test_pass_needs_both_witnesses():
     v = judge(rec(60, CURL_SELF_SIGNED, [ev(alert="unknown_ca")]), SELF_SIGNED, "openssl")
-    assert (v.status, v.got, v.problems) == ("pass", "self-signed", [])
+    assert (v.status, v.got, v.says, v.problems) == ("exact", "self-signed",
+                                                      "verify:self-signed", [])
 
 
 def test_wrong_alert_turns_red():
@@ -54,19 +55,19 @@ def test_workaround_profile_expects_success():
     assert expectation(SELF_SIGNED, "curl", "verify-none") == "ok"
     v = judge(rec(0, "200", [ev("ok", request="GET / HTTP/1.1")], profile="verify-none"),
               SELF_SIGNED, "openssl")
-    assert v.status == "pass"
+    assert v.status == "exact"
 
 
 def test_timeout_never_passes():
     r = rec(-9, "", [ev()])
     r["result"].timed_out = True
     v = judge(r, SELF_SIGNED, "openssl")
-    assert (v.status, v.got) == ("fail", "timeout")
+    assert (v.status, v.got) == ("timeout", "timeout") and v.red
 
 
 def test_unclassified_never_passes():
     v = judge(rec(1, "???", [ev(alert="unknown_ca")]), SELF_SIGNED, "openssl")
-    assert (v.status, v.got) == ("fail", "unclassified")
+    assert (v.status, v.got) == ("unclassified", "unclassified") and v.red
 
 
 def test_client_variant_wins_over_class():
@@ -93,7 +94,7 @@ def test_fixture_error_event_is_neither_pass_nor_fail():
     for v in (good, bad):
         assert v.status == "fixture-error" and not v.red
         assert "SIGSEGV" in v.note and v.headline.startswith("fixture error")
-    assert good.got == "self-signed" and bad.got == "ok"  # still shown
+    assert good.says == "verify:self-signed" and bad.says == "ok"  # still shown
 
 
 def test_server_refusal_and_nothing_listening_are_fixture_errors():
@@ -108,7 +109,7 @@ def test_server_refusal_and_nothing_listening_are_fixture_errors():
     # Other server errors are the client's business as before.
     v = judge(rec(60, CURL_SELF_SIGNED, [dict(ev(alert="unknown_ca"), error="refused login")]),
               SELF_SIGNED, "openssl")
-    assert v.status == "pass"
+    assert v.status == "exact"
 
 
 def test_fixture_error_counted_apart_in_reports(tmp_path):
@@ -118,8 +119,81 @@ def test_fixture_error_counted_apart_in_reports(tmp_path):
         rec(60, CURL_SELF_SIGNED, [ev(alert="unknown_ca")]),
         rec(60, CURL_SELF_SIGNED, [WORKER_DIED], client="openssl"))]
     meta = report.write_all(cells, tmp_path)
-    assert meta["counts"]["fixture-error"] == 1 and meta["counts"]["pass"] == 1
+    assert meta["counts"]["fixture-error"] == 1 and meta["counts"]["exact"] == 1
     assert meta["counts"]["fail"] == 0
     suite = ET.parse(tmp_path / "junit.xml").getroot()
     assert (suite.get("errors"), suite.get("failures"), suite.get("skipped")) == ("1", "0", "0")
     assert "FIXTURE https-self-signed/openssl/default: fixture error" in report.terminal(cells)
+
+
+# ---- the two witnesses combined (grades.toml) -------------------------------
+
+NO_SHARED = {"scenario": {"summary": "No shared cipher"},
+             "server": {"protocol": "https", "client_auth": "none"},
+             "expect": {"class": "no-shared-cipher", "alert": "none", "variants": {}}}
+CURL_HS_FAILURE = "curl: (35) OpenSSL/3.0.19: error:0A000410:SSL routines::sslv3 alert handshake failure"
+
+
+def test_no_shared_cipher_needs_the_servers_record():
+    suite = dict(ev(sent="handshake_failure"), error="handshake: can't match cipher suite (-501)")
+    v = judge(rec(35, CURL_HS_FAILURE, [suite]), NO_SHARED, "openssl")
+    assert (v.status, v.says) == ("equivalent", "alert:handshake_failure(40)") and v.note
+    # the same client words for another cause: red
+    other = dict(ev(sent="handshake_failure"), error="handshake: peer did not return a "
+                 "certificate (-345)")
+    v = judge(rec(35, CURL_HS_FAILURE, [other]), NO_SHARED, "openssl")
+    assert v.status == "fail" and "recorded none of ['no-shared-cipher']" in v.problems[-1]
+
+
+def test_every_grade_is_in_the_report(tmp_path):
+    from tlsfault_harness.matrix import report
+    meta = report.write_all([], tmp_path)
+    for grade in ("exact", "equivalent", "known", "fail", "unclassified", "timeout",
+                  "fixture-error"):
+        assert f"0 {grade}" in meta["summary"]
+
+
+def test_consistency_table_names_only_classes_and_known_facts():
+    """Every class of consistency.toml is in the vocabulary, and every fact
+    it names is one the server witness can produce (a typo would never
+    match and so never turn anything red)."""
+    import inspect
+    from tlsfault_harness.matrix import witness
+    from tlsfault_harness.matrix.runner import vocabulary
+    from tlsfault_harness.matrix.verdict import consistency
+    table = consistency()
+    assert set(table["class"]) <= set(vocabulary())
+    src = inspect.getsource(witness)
+    for cls, rule in list(table["class"].items()) + [("default", table["default"])]:
+        for key in ("forbid", "require", "ftps_forbid", "ftps_require"):
+            for fact in rule.get(key, []):
+                assert f'"{fact}"' in src, (cls, key, fact)
+                kind = "forbid" if "forbid" in key else "require"
+                assert fact in table["messages"][kind], (cls, fact)
+
+
+def test_reset_needs_the_servers_record():
+    reset_info = {"scenario": {"summary": "reset"}, "server": {"protocol": "https"},
+                  "expect": {"class": "reset", "alert": "none", "variants": {}}}
+    text = "curl: (35) Recv failure: Connection reset by peer"
+    quiet = {"handshake": "none", "channel": "https", "bytes_out": 0,
+             "error": "handshake: reset by the fault (SO_LINGER 0)"}
+    assert judge(rec(35, text, [quiet]), reset_info, "openssl").status == "exact"
+    chatty = dict(quiet, bytes_out=120)
+    v = judge(rec(35, text, [chatty]), reset_info, "openssl")
+    assert v.status == "fail" and "server sent bytes" in " ".join(v.problems)
+
+
+def test_server_witness_mutation_turns_the_cell_red():
+    from tlsfault_harness.matrix import mutants
+    suite = dict(ev(sent="handshake_failure"), error="handshake: can't match cipher suite (-501)")
+    r = rec(35, CURL_HS_FAILURE, [suite])
+    r["cell"].scenario = "x"
+    out = mutants.check_server([r], {"x": NO_SHARED}, {"curl": "openssl"})
+    assert out["cells"] == 1 and out["mutants"] >= 2
+    assert out["red"] == out["mutants"] and not out["survivors"]
+    # a cell graded on the client's words alone rests on no cause
+    r2 = rec(60, CURL_SELF_SIGNED, [ev(alert="unknown_ca")])
+    r2["cell"].scenario = "y"
+    out = mutants.check_server([r2], {"y": SELF_SIGNED}, {"curl": "openssl"})
+    assert (out["cells"], out["independent"]) == (0, 1)

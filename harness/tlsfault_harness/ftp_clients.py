@@ -145,6 +145,13 @@ def curl(suite, scenario, profile="default", tls=True, upload=None, download=Non
     return FtpReport("curl", profile, profile == "verify-none", run(argv, timeout=timeout, env=env))
 
 
+def gnutls_priority(profile):
+    """The GnuTLS priority string of a profile (None: GnuTLS's default)."""
+    if profile not in GNUTLS_PRIORITY:
+        raise ValueError(f"profile {profile!r} has no GnuTLS priority string")
+    return GNUTLS_PRIORITY[profile]
+
+
 def lftp(suite, scenario, profile="default", tls=True, commands=("ls",), timeout=30):
     """lftp -c with ftp:ssl-force (explicit) or ftps:// (implicit); tls=False
     turns TLS off (ftp:ssl-allow no). `commands` run after `open`."""
@@ -163,10 +170,8 @@ def lftp(suite, scenario, profile="default", tls=True, commands=("ls",), timeout
                  "set ftp:ssl-protect-list yes"]
     else:
         sets += ["set ftp:ssl-allow no"]
-    if profile not in GNUTLS_PRIORITY:
-        raise ValueError(f"profile {profile!r} has no GnuTLS priority string")
-    if GNUTLS_PRIORITY[profile]:
-        sets.append(f"set ssl:priority \"{GNUTLS_PRIORITY[profile]}\"")
+    if gnutls_priority(profile):
+        sets.append(f"set ssl:priority \"{gnutls_priority(profile)}\"")
     if profile == "verify-none":
         sets.append("set ssl:verify-certificate no")
     scheme = "ftps" if implicit and tls else "ftp"
@@ -175,6 +180,28 @@ def lftp(suite, scenario, profile="default", tls=True, commands=("ls",), timeout
     env = {"HOME": str(suite.workdir)}  # no ~/.lftprc or bookmarks of the user
     r = run(["lftp", "-c", script], timeout=timeout, env=env)
     return FtpReport("lftp", profile, profile == "verify-none", r)
+
+
+def wget(suite, scenario, profile="default", tls=True, timeout=30):
+    """wget (GnuTLS): a listing of / over ftps:// (AUTH TLS, PROT P; with
+    --ftps-implicit for implicit FTPS) or ftp:// when tls=False. Profiles
+    become the GnuTLS priority string (--ciphers)."""
+    _check_profile(profile)
+    port = suite.port(scenario)
+    implicit = mode_of(suite, scenario) == "implicit"
+    argv = ["wget", "-O", "/dev/null", "--tries=1", "--timeout=10", "--no-config",
+            f"--ca-certificate={suite.certs / 'ca.pem'}", f"--user={USER}",
+            f"--password={PASSWORD}"]
+    if gnutls_priority(profile):
+        argv.append(f"--ciphers={gnutls_priority(profile)}")
+    if profile == "verify-none":
+        argv.append("--no-check-certificate")
+    if tls and implicit:
+        argv.append("--ftps-implicit")
+    scheme = "ftps" if tls else "ftp"
+    r = run(argv + [f"{scheme}://localhost:{port}/"], timeout=timeout,
+            env={"HOME": str(suite.workdir)}, cwd=suite.workdir)
+    return FtpReport("wget", profile, profile == "verify-none", r)
 
 
 def ftplib(suite, scenario, profile="default", tls=True, actions=("list",), timeout=30):
@@ -232,7 +259,7 @@ def perl(suite, scenario, profile="default", tls=True, timeout=30):
     return FtpReport("perl", profile, profile == "verify-none", run(argv, timeout=timeout, env=env))
 
 
-CLIENTS = {"curl": curl, "lftp": lftp, "ftplib": ftplib, "perl": perl}
+CLIENTS = {"curl": curl, "lftp": lftp, "ftplib": ftplib, "perl": perl, "wget": wget}
 
 
 class ControlProbe:

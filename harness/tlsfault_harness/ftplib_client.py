@@ -6,8 +6,10 @@
 
 ACTION is `list`, `put:LOCAL:REMOTE`, `get:REMOTE:LOCAL`, `raw:COMMAND`.
 Prints one JSON object on stdout: {"ok": true, "steps": [...]} or
-{"ok": false, "exception": "module.Class", "message": str(exc), "steps": [...]}
-(exit status 0 / 1). The exception class and message are the client's report.
+{"ok": false, "exception": "module.Class", "message": str(exc), "command": VERB,
+"steps": [...]} (exit status 0 / 1). The exception class, and the verb of the
+last command ftplib sent (what the client was doing), are the client's report;
+the message is the server's reply text, which the classifier never keys on.
 
 ftplib has no implicit mode; ImplicitFTP_TLS wraps the socket before the
 greeting, as every implicit-FTPS recipe for ftplib does. ftplib does not
@@ -35,6 +37,21 @@ class ImplicitFTP_TLS(ftplib.FTP_TLS):
         self.file = self.sock.makefile("r", encoding=self.encoding)
         self.welcome = self.getresp()
         return self.welcome
+
+
+class LastCommand:
+    """Remembers the verb of the last command ftplib sent (AUTH, USER, NLST...)."""
+    verb = None
+
+    @classmethod
+    def wrap(cls, ftp):
+        putcmd = ftp.putcmd
+
+        def tracked(line):
+            cls.verb = line.split(" ", 1)[0].upper()
+            return putcmd(line)
+        ftp.putcmd = tracked
+        return ftp
 
 
 def context(args):
@@ -72,6 +89,7 @@ def main():
             ftp = ImplicitFTP_TLS(context=ctx, timeout=args.timeout)
         else:
             ftp = ftplib.FTP_TLS(context=ctx, timeout=args.timeout)
+        LastCommand.wrap(ftp)
         steps.append(ftp.connect(args.host, args.port))
         steps.append(ftp.login(args.user, args.password))
         if args.mode != "plain":
@@ -96,7 +114,7 @@ def main():
         steps.append(ftp.quit())
     except (ftplib.Error, OSError, EOFError) as e:
         out.update(ok=False, exception=f"{type(e).__module__}.{type(e).__qualname__}",
-                   message=str(e))
+                   message=str(e), command=LastCommand.verb)
     print(json.dumps(out))
     return 0 if out["ok"] else 1
 

@@ -179,9 +179,13 @@ class PythonHTTPS(Adapter):
 
 
 class Wget(Adapter):
+    """wget (GnuTLS): HTTPS, and FTPS through ftp_clients.wget (a listing)."""
     name, family, binary = "wget", "gnutls", "wget"
+    PROFILES = {"https": ("default", "verify-none"), "ftps": FTP_PROFILES}
 
     def run(self, target, profile, workdir):
+        if target.protocol in FTPS:
+            return _ftp_run("wget", target, profile, workdir)
         argv = ["wget", "-O", "/dev/null", "--tries=1", "--timeout=15", "--no-hsts",
                 f"--ca-certificate={target.ca}", "--no-config"]
         if profile == "verify-none":
@@ -193,12 +197,29 @@ class Wget(Adapter):
 
 
 class GnuTLS(Adapter):
+    """gnutls-cli: HTTPS with a request; FTPS with --starttls-proto=ftp
+    (explicit) or TLS from the first byte (implicit), then a login."""
     name, family, binary = "gnutls-cli", "gnutls", "gnutls-cli"
-    PROFILES = {"https": ("default", "verify-none", "legacy")}
+    PROFILES = {"https": ("default", "verify-none", "legacy"), "ftps": FTP_PROFILES}
+
+    def supports(self, target, profile):
+        # gnutls-cli always starts TLS: it cannot be a plaintext FTP client
+        return super().supports(target, profile) and (
+            target.protocol not in FTPS or _ftp_tls(target, profile))
 
     def run(self, target, profile, workdir):
         argv = ["gnutls-cli", "--x509cafile", target.ca, "-p", str(target.port),
                 "--sni-hostname", "localhost", "--verify-hostname", "localhost"]
+        request = HTTP_REQUEST
+        if target.protocol in FTPS:
+            from ..ftp_clients import PASSWORD, USER, gnutls_priority
+            profile = _ftp_profile(profile)
+            if target.protocol == "ftps-explicit":
+                argv.append("--starttls-proto=ftp")
+            if gnutls_priority(profile):
+                argv.append(f"--priority={gnutls_priority(profile)}")
+            # CR LF written here: gnutls-cli 3.7's --crlf also sends a NUL byte
+            request = f"USER {USER}\r\nPASS {PASSWORD}\r\nQUIT\r\n"
         if profile == "verify-none":
             argv.append("--insecure")
         if profile == "legacy":
@@ -206,7 +227,7 @@ class GnuTLS(Adapter):
         cert, key = _client_cert_files(target)
         if cert:
             argv += ["--x509certfile", cert, "--x509keyfile", key]
-        return run(argv + ["127.0.0.1"], input=HTTP_REQUEST, timeout=TIMEOUT)
+        return run(argv + ["127.0.0.1"], input=request, timeout=TIMEOUT)
 
 
 class Node(Adapter):
@@ -275,12 +296,29 @@ class Chromium(Adapter):
 
 
 class Lftp(Adapter):
-    """lftp (GnuTLS on Debian), FTPS only; profiles become ssl:priority."""
+    """lftp (GnuTLS on Debian): FTPS (profiles become ssl:priority) and
+    HTTPS (`cat` of /, the body on stdout)."""
     name, family, binary = "lftp", "gnutls", "lftp"
-    PROFILES = {"ftps": FTP_PROFILES}
+    PROFILES = {"https": ("default", "verify-none"), "ftps": FTP_PROFILES}
 
     def run(self, target, profile, workdir):
-        return _ftp_run("lftp", target, profile, workdir)
+        if target.protocol in FTPS:
+            return _ftp_run("lftp", target, profile, workdir)
+        sets = ["set cmd:fail-exit yes", "set net:max-retries 1", "set net:timeout 8",
+                "set net:reconnect-interval-base 1", f"set ssl:ca-file {target.ca}"]
+        if profile == "verify-none":
+            sets.append("set ssl:verify-certificate no")
+        cert, key = _client_cert_files(target)
+        if cert:
+            sets += [f"set ssl:cert-file {cert}", f"set ssl:key-file {key}"]
+        # get1, not cat: after a fatal error lftp's `cat` of a URL never exits
+        body = Path(tempfile.mkdtemp(prefix="lftp-", dir=workdir)) / "body"
+        script = "; ".join(sets + [f"get1 -o {body} https://localhost:{target.port}/"])
+        # no ~/.lftprc or bookmarks of the user
+        r = run(["lftp", "-c", script], timeout=TIMEOUT, env={"HOME": str(workdir)},
+                input="")
+        shutil.rmtree(body.parent, ignore_errors=True)
+        return r
 
 
 class Perl(Adapter):

@@ -1,11 +1,11 @@
 """Save real client outputs from a matrix.json as classifier fixtures:
 tests/classify/CLIENT/SCENARIO--PROFILE.txt, each a small header (exit
-code, the class a reviewer accepted) and the output the client printed.
+code, the claim a reviewer accepted) and the output the client printed.
 
     python3 -m tlsfault_harness.matrix.capture build/report/matrix.json
 
-Only passing cells are saved: their class was confirmed by the server's
-event and the scenario's expectation, so a fixture is reviewed data."""
+Only exact or equivalent cells are saved: their claim was confirmed by the
+server's event and the scenario's expectation, so a fixture is reviewed data."""
 import json
 import sys
 
@@ -17,20 +17,26 @@ MAX_OUTPUT = 6000
 
 def fixture_text(cell):
     out = (cell["stdout"] or "")[-MAX_OUTPUT:] + "\n" + (cell["stderr"] or "")[-MAX_OUTPUT:]
-    return f"rc: {cell['exit_code']}\nclass: {cell['got']}\n---\n{out}"
+    return f"rc: {cell['exit_code']}\nsays: {cell['says']}\n---\n{out}"
+
+
+def parse_header(text):
+    """({field: value}, body) of a fixture."""
+    head, _, body = text.partition("\n---\n")
+    return dict(line.split(": ", 1) for line in head.splitlines()), body
 
 
 def parse_fixture(text):
-    head, _, body = text.partition("\n---\n")
-    fields = dict(line.split(": ", 1) for line in head.splitlines())
-    return int(fields["rc"]), fields["class"], body
+    """(exit code, the claim the output makes, the output)."""
+    fields, body = parse_header(text)
+    return int(fields["rc"]), fields["says"], body
 
 
 def main(path):
     cells = json.loads(open(path).read())["cells"]
     n = 0
     for c in cells:
-        if c["verdict"] != "pass" or c["exit_code"] is None:
+        if c["verdict"] not in ("exact", "equivalent") or c["exit_code"] is None:
             continue
         d = FIXTURES / c["client"]
         d.mkdir(parents=True, exist_ok=True)

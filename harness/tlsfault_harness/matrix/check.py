@@ -41,8 +41,13 @@ def parse_args(argv):
 
 def baseline_changes(cells, path):
     old = {c["id"]: c["verdict"] for c in json.loads(Path(path).read_text())["cells"]}
+    # A report from before graded verdicts says "pass" for exact or equivalent.
+    legacy = "pass" in old.values()
+
+    def same(was, now):
+        return was == now or (legacy and was == "pass" and now in ("exact", "equivalent"))
     return [(c["id"], old.get(c["id"], "absent"), c["verdict"]) for c in cells
-            if old.get(c["id"], "absent") != c["verdict"]]
+            if not same(old.get(c["id"], "absent"), c["verdict"])]
 
 
 def run_matrix(args, log=print):
@@ -78,7 +83,7 @@ def main(argv=None):
     print(f"\n{meta['summary']} in {wall:.1f}s; reports in {args.out}/ "
           "(matrix.json, junit.xml, index.html)")
     # A fixture error is not green either: the cell was not judged.
-    rc = 0 if not any(c["verdict"] in ("fail", "fixture-error") for c in cells) else 1
+    rc = 0 if not any(c["verdict"] in report.RED + ("fixture-error",) for c in cells) else 1
     if args.baseline:
         changes = baseline_changes(cells, args.baseline)
         for cid, old, new in changes:
@@ -90,10 +95,20 @@ def main(argv=None):
         n = sum(1 for r in recs if r["status"] == "ran")
         print(f"mutation check: {n} cells x {len(classes) - 1} wrong classes; "
               f"{len(surv)} expectation(s) that cannot fail; {len(indistinct)} mutant(s) "
-              "skipped because the client reports both classes alike ([same])")
+              "skipped because the client reports both classes alike (equivalent rows)")
         for cid, wrong in surv:
             print(f"  SURVIVED {cid} with expectation {wrong}")
-        rc = rc or (1 if surv else 0)
+        sw = mutants.check_server(recs, infos, families)
+        print(f"server-witness mutation: {sw['cells']} passing cells rest on a recorded cause; "
+              f"{sw['mutants']} mutants (cause dropped or changed), {sw['red']} turned red; "
+              f"{sw['independent']} cells need no cause (the client named the failure); "
+              f"{sw['contradicted']} passing cells contradicted ({sw['contradictions']} mutants: "
+              f"a fact consistency.toml forbids added, or one it requires dropped), "
+              f"{sw['contradictions_red']} turned red, {sw['deviations']} became a recorded "
+              f"deviation (exceptions.toml problem rows); {len(sw['survivors'])} survived")
+        for cid, how in sw["survivors"]:
+            print(f"  SURVIVED {cid} with server witness {how}")
+        rc = rc or (1 if surv or sw["survivors"] else 0)
     return rc
 
 

@@ -8,10 +8,15 @@ import time
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-SYMBOL = {"pass": "pass", "fail": "FAIL", "known": "known", "fixture-error": "FIXTURE",
+# Every grade (verdict.py), in the order reports count them.
+SYMBOL = {"exact": "exact", "equivalent": "equiv", "known": "known", "fail": "FAIL",
+          "unclassified": "UNCLASS", "timeout": "TIMEOUT", "fixture-error": "FIXTURE",
           "not-installed": "n/i", "not-applicable": "-"}
-COLOR = {"pass": "#2e7d32", "fail": "#c62828", "known": "#ef8f00", "fixture-error": "#6a1b9a",
+COLOR = {"exact": "#2e7d32", "equivalent": "#558b2f", "known": "#ef8f00", "fail": "#c62828",
+         "unclassified": "#ad1457", "timeout": "#b71c1c", "fixture-error": "#6a1b9a",
          "not-installed": "#757575", "not-applicable": "#bdbdbd"}
+RED = ("fail", "unclassified", "timeout")
+NOTED = RED + ("known", "fixture-error")
 
 
 def cell_record(rec, verdict):
@@ -19,6 +24,7 @@ def cell_record(rec, verdict):
     return {
         "id": cell.id, "scenario": cell.scenario, "client": cell.client, "profile": cell.profile,
         "verdict": verdict.status, "expected": verdict.expected, "got": verdict.got,
+        "says": verdict.says, "server_facts": verdict.server,
         "matched_rule": verdict.matched, "problems": verdict.problems, "note": verdict.note,
         "headline": verdict.headline,
         "argv": res.argv if res else None, "exit_code": res.rc if res else None,
@@ -36,19 +42,20 @@ def write_junit(cells, path):
     # A fixture error is junit's <error> (the test could not run), never a
     # failure or a skip.
     suite = ET.Element("testsuite", name="tlsfault-matrix", tests=str(len(cells)),
-                       failures=str(sum(c["verdict"] == "fail" for c in cells)),
+                       failures=str(sum(c["verdict"] in RED for c in cells)),
                        errors=str(sum(c["verdict"] == "fixture-error" for c in cells)),
-                       skipped=str(sum(c["verdict"] not in ("pass", "fail", "fixture-error")
-                                       for c in cells)))
+                       skipped=str(sum(c["verdict"] in ("known", "not-installed",
+                                                        "not-applicable") for c in cells)))
     for c in cells:
         tc = ET.SubElement(suite, "testcase", classname=c["scenario"],
                            name=f"{c['client']}/{c['profile']}", time=str(c["seconds"] or 0))
-        if c["verdict"] == "fail":
-            f = ET.SubElement(tc, "failure", message=c["headline"] or "failed")
-            f.text = f"expected {c['expected']}, got {c['got']}\n" + "\n".join(c["problems"])
+        if c["verdict"] in RED:
+            f = ET.SubElement(tc, "failure", message=c["headline"] or c["verdict"])
+            f.text = (f"{c['verdict']}: expected {c['expected']}, client says {c['says']}\n"
+                      + "\n".join(c["problems"]))
         elif c["verdict"] == "fixture-error":
             ET.SubElement(tc, "error", message=c["headline"][:500]).text = c["note"]
-        elif c["verdict"] != "pass":
+        elif c["verdict"] not in ("exact", "equivalent"):
             ET.SubElement(tc, "skipped", message=f"{c['verdict']}: {c['note']}"[:500])
         out = ET.SubElement(tc, "system-out")
         out.text = (c["stdout"] or "")[-4000:] + (c["stderr"] or "")[-4000:]
@@ -72,11 +79,11 @@ def terminal(cells):
         label = s if p == "default" else f"{s} [{p}]"
         lines.append(label.ljust(w) + "".join(
             SYMBOL[by[c]["verdict"]].ljust(11) if c in by else "".ljust(11) for c in clients))
-    notes = [c for c in cells if c["verdict"] in ("fail", "known", "fixture-error")]
+    notes = [c for c in cells if c["verdict"] in NOTED]
     if notes:
         lines.append("")
     for c in sorted(notes, key=lambda c: (c["verdict"], c["id"])):
-        lines.append(f"{SYMBOL[c['verdict']].upper():5} {c['id']}: "
+        lines.append(f"{SYMBOL[c['verdict']].upper():7} {c['id']}: "
                      f"{c['headline'] or c['note'][:160]}")
     return "\n".join(lines)
 
@@ -92,7 +99,8 @@ def _screenshot(c):
 def _details(c):
     e = html.escape
     parts = [f"<b>{e(c['id'])}</b>: {e(c['verdict'])} — expected <b>{e(c['expected'])}</b>, "
-             f"client reported <b>{e(c['got'])}</b>"]
+             f"client says <b>{e(c['says'] or '')}</b>, server recorded "
+             f"<b>{e(', '.join(c['server_facts'] or []))}</b>"]
     for label in ("headline", "note"):
         if c[label]:
             parts.append(f"<p>{e(c[label])}</p>")
@@ -133,9 +141,9 @@ def write_html(cells, path, meta):
                 continue
             anchor = "cell-" + cell["id"].replace("/", "-")
             out.append(f'<td class=c style="background:{COLOR[cell["verdict"]]}" '
-                       f'title="{e(cell["got"] or cell["verdict"])}">'
+                       f'title="{e(cell["says"] or cell["verdict"])}">'
                        f'<a style="color:#fff" href="#{anchor}">{e(SYMBOL[cell["verdict"]])}'
-                       f'<br><small>{e(cell["got"] or "")}</small></a></td>')
+                       f'<br><small>{e(cell["says"] or "")}</small></a></td>')
             details.append(f'<details id="{anchor}"><summary>{e(cell["id"])} — '
                            f'{e(cell["verdict"])}</summary>{_details(cell)}</details>')
         out.append("</tr>")
@@ -148,8 +156,9 @@ def write_all(cells, outdir, extra_meta=None):
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     counts = {k: sum(c["verdict"] == k for c in cells) for k in SYMBOL}
+    # Every grade is in the summary, zero or not: a report always shows them all.
     meta = {"when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-            "summary": ", ".join(f"{v} {k}" for k, v in counts.items() if v), "counts": counts}
+            "summary": ", ".join(f"{v} {k}" for k, v in counts.items()), "counts": counts}
     meta.update(extra_meta or {})
     write_json(cells, outdir / "matrix.json", meta)
     write_junit(cells, outdir / "junit.xml")

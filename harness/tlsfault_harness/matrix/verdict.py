@@ -1,44 +1,48 @@
-"""A cell's verdict, witnessed twice: the client's classified report must
-equal the scenario's expectation for that client and profile, and the
-server's events for the cell's connections must agree with that report."""
+"""A cell's graded verdict from two witnesses: what the client says
+(classify.py: its claim) and what the server recorded (witness.py: facts
+read from the cell's events). harness/grades.toml combines them with the
+scenario's expectation into a grade; the events must also not contradict
+the client's claim (event_problems).
+
+Grades: exact, equivalent (declared with a reason), known (exceptions.toml,
+a real client deviation), fail, unclassified, timeout, fixture-error (the
+fixture failed under the client: never a pass or a fail), and not-installed
+/ not-applicable for cells that did not run."""
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..paths import ROOT
-from .classify import UNCLASSIFIED, classify, same_as
+from . import witness as server_witness
+from .classify import UNCLASSIFIED, claim_class, witness
 
 EXCEPTIONS = ROOT / "harness" / "exceptions.toml"
-CERT_CLASSES = {
-    "self-signed": {"unknown_ca", "bad_certificate", "certificate_unknown"},
-    "untrusted-issuer": {"unknown_ca", "bad_certificate", "certificate_unknown"},
-    "untrusted-root": {"unknown_ca", "bad_certificate", "certificate_unknown"},
-    "expired": {"certificate_expired", "bad_certificate", "certificate_unknown"},
-    "not-yet-valid": {"bad_certificate", "certificate_expired", "certificate_unknown"},
-    "bad-purpose": {"unsupported_certificate", "bad_certificate", "certificate_unknown"},
-    "hostname-mismatch": {"bad_certificate", "certificate_unknown"},
-}
-SERVER_REJECTS = {"bad_certificate", "unknown_ca", "certificate_expired",
-                  "unsupported_certificate", "certificate_unknown", "handshake_failure",
-                  "decrypt_error"}
-# The only families whose alert for a certificate failure the scenario
-# files name exactly (`[expect] alert`): OpenSSL's verify-error mapping.
-EXACT_ALERT_FAMILIES = {"openssl"}
+GRADES = ROOT / "harness" / "grades.toml"
+PASSING = ("exact", "equivalent", "known")
+RED = ("fail", "unclassified", "timeout")
+CONSISTENCY = ROOT / "harness" / "consistency.toml"
 
 
 @dataclass
 class Verdict:
-    status: str            # pass | fail | known | fixture-error | not-installed | not-applicable
+    status: str            # a grade (see the module's doc)
     expected: str = ""
-    got: str = ""
+    got: str = ""          # the class the client's claim names ("" if none)
     matched: str = None    # the classifier row that matched
     problems: list = field(default_factory=list)
-    note: str = ""         # known deviation or same-report reason
+    note: str = ""         # known deviation or equivalence reason
     headline: str = ""     # the one line a reader must see
+    says: str = ""         # the client witness's claim
+    server: list = field(default_factory=list)  # the server witness's facts
+    grade_row: dict = None  # the grades.toml row that passed the cell
 
     @property
     def red(self):
-        return self.status == "fail"
+        return self.status in RED
+
+    @property
+    def passed(self):
+        return self.status in PASSING
 
 
 def expectation(info, client, profile):
@@ -55,107 +59,100 @@ def expectation(info, client, profile):
 
 
 @lru_cache(maxsize=1)
+def grade_rows():
+    return tomllib.loads(GRADES.read_text())["grade"]
+
+
+def _wants(row_server):
+    return [row_server] if isinstance(row_server, str) else list(row_server)
+
+
+def combine(expected, client, says, facts):
+    """(the grades.toml row for this combination or None, the server facts
+    the rows for (expected, says) wanted but did not find)."""
+    missing = []
+    for row in grade_rows():
+        if row["expect"] != expected or row["says"] != says:
+            continue
+        if "clients" in row and client not in row["clients"]:
+            continue
+        wants = _wants(row["server"])
+        if wants == ["*"] or any(w in facts for w in wants):
+            return row, []
+        missing += wants
+    return None, missing
+
+
+@lru_cache(maxsize=1)
 def known_deviations():
     return tomllib.loads(EXCEPTIONS.read_text()).get("known", [])
 
 
+def _scenario_in(row, scenario):
+    names = row["scenario"]
+    return scenario in ([names] if isinstance(names, str) else names)
+
+
 def known_deviation(scenario, client, profile, expected, got):
     for row in known_deviations():
-        if (row["scenario"] == scenario and client in row["clients"]
+        if ("problem" not in row and _scenario_in(row, scenario) and client in row["clients"]
                 and row.get("profile", "default") == profile and row["expected"] == expected
                 and row["got"] == got):
             return row["reason"]
     return None
 
 
-def _alert(ev, field_name):
-    a = ev.get(field_name) or {}
-    return a.get("name")
+def known_problem(scenario, client, profile, problems):
+    """The reason of an exceptions.toml `problem` row covering every one of
+    the cell's problems, or None."""
+    for row in known_deviations():
+        if ("problem" in row and _scenario_in(row, scenario) and client in row["clients"]
+                and row.get("profile", "default") == profile and problems
+                and all(p.startswith(row["problem"]) for p in problems)):
+            return row["reason"]
+    return None
 
 
-def _client_alerts(events):
-    return {a for a in (_alert(e, "alert_received") for e in events) if a and a != "close_notify"}
+@lru_cache(maxsize=1)
+def consistency():
+    return tomllib.loads(CONSISTENCY.read_text())
 
 
-TLS_FAILURES = set(CERT_CLASSES) | {"no-shared-cipher", "handshake-failure", "protocol-version",
-                                     "bad-signature"}
+def _alerts(facts, prefix):
+    return {f.partition(":")[2] for f in facts if f.startswith(prefix)}
 
 
-def ftp_problems(cls, events):
-    """FTP control-channel facts (events' `ftp` object) for FTP classes."""
-    ftp = [e["ftp"] for e in events if e.get("channel") == "ftp-control" and e.get("ftp")]
-    if not ftp:
-        return ["no FTP control connection in the server's events"]
-    if cls in TLS_FAILURES and any(f["pass_sent"] or f["user_sent"] for f in ftp):
-        return ["credentials sent although TLS failed"]
-    if cls == "tls-required" and not any(f["login"] == "refused" and f["user_plaintext"]
-                                         for f in ftp):
-        return ["server did not refuse a plaintext login"]
-    if cls == "auth-tls-refused" and (any(f["user_sent"] for f in ftp) or not any(
-            c["cmd"].startswith("AUTH") and c["replies"] and c["replies"][-1] >= 500
-            for f in ftp for c in f["commands"])):
-        return ["no refused AUTH, or USER sent after the refusal"]
-    if cls == "session-reuse-required" and not any(f["data_reuse_refused"] for f in ftp):
-        return ["server did not refuse a data connection for session reuse"]
-    if cls == "ok" and not any(f["login"] == "ok" for f in ftp):
-        return ["no successful login in the server's events"]
-    return []
-
-
-def event_problems(cls, events, info, family):
-    """Where the server's events disagree with the class the client reported."""
+def event_problems(cls, facts, info, family):
+    """Where the server's facts disagree with the class the client reported
+    (harness/consistency.toml)."""
     if cls in (UNCLASSIFIED, "timeout"):
         return []
-    if not events:
-        return ["the server logged no connection for this cell"]
+    table = consistency()
+    rule = table["class"].get(cls, table["default"])
+    msg = table["messages"]
+    ftps = info["server"]["protocol"].startswith("ftps")
+    if "no-connection" in facts and cls != "refused":
+        return [msg["forbid"]["no-connection"]]
     p = []
-    if info["server"]["protocol"].startswith("ftps"):
-        p += ftp_problems(cls, events)
-        if cls in ("tls-required", "auth-tls-refused", "session-reuse-required"):
-            return p
-    hs = {e["handshake"] for e in events}
-    app = [e for e in events if (e.get("app") or {}).get("request_line")]
-    if cls != "ok" and app:
-        p.append(f"application data after a failed check: {app[0]['app']['request_line']!r}")
-    alerts = _client_alerts(events)
-    if cls == "ok":
-        if "ok" not in hs:
-            p.append("no completed handshake in the server's events")
-    elif cls in CERT_CLASSES:
-        bad = alerts - CERT_CLASSES[cls]
+    for key, present in (("forbid", True), ("require", False)):
+        wanted = rule.get(key, []) + (rule.get(f"ftps_{key}", []) if ftps else [])
+        if key == "require" and ftps and cls != "refused":
+            wanted = table["ftps_require_all"] + wanted
+        for fact in wanted:
+            if (fact in facts) == present:
+                p.append(msg[key].get(fact, f"{key} {fact}"))
+    client = _alerts(facts, "client-alert:")
+    if "client_alerts" in rule:
+        bad = client - set(rule["client_alerts"])
         if bad:
             p.append(f"client sent {sorted(bad)}, not an alert for {cls}")
-        want = info["expect"].get("alert", "none")
-        if family in EXACT_ALERT_FAMILIES and want != "none" and alerts and alerts != {want}:
-            p.append(f"OpenSSL-family client sent {sorted(alerts)}, scenario says {want}")
-    elif cls == "reset":
-        if hs != {"none"} or any(e.get("bytes_out") for e in events):
-            p.append("server sent bytes although the client saw a reset")
-        if not all("reset" in (e.get("error") or "") for e in events):
-            p.append("event does not record a reset")
-    elif cls == "handshake-failure":
-        if "ok" in hs and not any(e.get("channel") == "plain" for e in events):
-            p.append("server completed a handshake the client calls failed")
-    elif cls == "not-tls":
-        # a plaintext service, or an FTP control channel still in plaintext
-        if any(e.get("channel") not in ("plain", "ftp-control") or e["handshake"] != "none"
-               for e in events):
-            p.append("a TLS listener answered although the client saw plaintext")
-    elif cls == "bad-signature":
-        if "ok" in hs or alerts - {"decrypt_error", "illegal_parameter", "handshake_failure"}:
-            p.append(f"events {sorted(hs)} / alerts {sorted(alerts)} do not show a signature "
-                     "rejection")
-    elif cls == "protocol-version":
-        if "ok" in hs or alerts - {"protocol_version"}:
-            p.append(f"events {sorted(hs)} / alerts {sorted(alerts)} do not show a version refusal")
-    elif cls == "incomplete-response":
-        if "ok" not in hs or any((e.get("app") or {}).get("http_status") for e in events):
-            p.append("server answered the request or never completed the handshake")
-    elif cls in ("peer-rejected-cert", "cert-required", "no-shared-cipher"):
-        sent = {_alert(e, "alert_sent") for e in events} - {None, "close_notify"}
-        want = {"cert-required": {"certificate_required"},
-                "no-shared-cipher": {"handshake_failure"}}.get(cls, SERVER_REJECTS)
-        if not (sent & want or alerts & want):
+    want = info["expect"].get("alert", "none")
+    if (rule.get("scenario_alert") and family in table["exact_alert_families"]
+            and want != "none" and client and client != {want}):
+        p.append(f"OpenSSL-family client sent {sorted(client)}, scenario says {want}")
+    if "alert_any" in rule:
+        sent = _alerts(facts, "server-alert:")
+        if not (sent | client) & set(rule["alert_any"]):
             p.append(f"server sent {sorted(sent) or 'no alert'}, not one for {cls}")
     return p
 
@@ -179,38 +176,55 @@ def fixture_error(rec):
     return None
 
 
-def judge(rec, info, family, expected=None):
-    """The verdict of one run cell record (see runner.Runner.run_cell)."""
+def judge(rec, info, family, expected=None, facts=None):
+    """The verdict of one run cell record (see runner.Runner.run_cell).
+    `facts` replaces the server witness (the mutation check)."""
     cell = rec["cell"]
     if rec["status"] in ("not-installed", "not-applicable"):
         return Verdict(rec["status"], note=rec.get("why", ""))
     res = rec["result"]
     expected = expected or expectation(info, cell.client, cell.profile)
+    events = rec.get("events", [])
     if res.timed_out:
-        got, matched = "timeout", None
+        says, matched = "timeout", None
     else:
-        got, matched = classify(cell.client, res.rc, res.text)
+        cw = witness(cell.client, res.rc, res.text)
+        says, matched = cw.says, cw.pattern
+    got = claim_class(says)
+    if facts is None:
+        facts = server_witness.facts(events)
+    v = Verdict("fail", expected, got, matched, says=says, server=sorted(facts))
     broken = fixture_error(rec)
     if broken:
         # Neither pass nor fail: the client's report says nothing about
         # the client when the fixture itself failed under it.
-        return Verdict("fixture-error", expected, got, matched, note=broken,
-                       headline=f"fixture error, client not judged: {broken}")
-    v = Verdict("pass", expected, got, matched)
-    v.problems = event_problems(got, rec.get("events", []), info, family)
-    same = same_as(cell.client, expected)
-    if got != expected and same and same[0] == got:
-        v.note = same[1]
-    elif got != expected:
+        v.status, v.note = "fixture-error", broken
+        v.headline = f"fixture error, client not judged: {broken}"
+        return v
+    if says in (UNCLASSIFIED, "timeout"):
+        v.status = says
+        v.headline = headline(v, info, cell)
+        return v
+    row, missing = combine(expected, cell.client, says, facts)
+    # A matched row makes the claim stand for the expected class: the
+    # events must not contradict that class (else the claim's own class).
+    v.problems = event_problems(expected if row else got, facts, info, family)
+    if row:
+        v.status, v.grade_row = row["grade"], row
+        v.note = row.get("reason", "")
+    elif missing:
+        v.problems.append(f"the client says {says}, but the server recorded none of "
+                          f"{sorted(set(missing))}")
+    else:
         reason = known_deviation(cell.scenario, cell.client, cell.profile, expected, got)
         if reason:
             v.status, v.note = "known", reason
+    if v.problems and v.status in PASSING:
+        reason = known_problem(cell.scenario, cell.client, cell.profile, v.problems)
+        if reason and v.status != "known":
+            v.status, v.note = "known", reason
         else:
             v.status = "fail"
-    if v.problems and v.status == "pass":
-        v.status = "fail"
-    if got == UNCLASSIFIED:
-        v.status = "fail"
     v.headline = headline(v, info, cell)
     return v
 
@@ -223,8 +237,8 @@ def headline(v, info, cell):
         return "unclassified client output (add a classifier row if it is a correct report)"
     if v.got == "timeout":
         return "client hung: a timeout never counts as rejecting anything"
-    if v.status == "fail" and v.got != v.expected:
-        return f"reported {v.got}, expected {v.expected}"
+    if v.status == "fail" and not v.problems:
+        return f"reported {v.says} ({v.got or 'names no class'}), expected {v.expected}"
     if v.problems:
         return "server event disagrees: " + "; ".join(v.problems)
     return ""
