@@ -866,13 +866,11 @@ static void conn_begin(struct conn *c)
 		ops->on_open(c);
 }
 
-/* The event of a connection that was accepted only to be closed. */
-static void refuse(struct listener *lis, int fd, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void refuse(struct listener *lis, int fd, const char *fmt, ...)
+/* The event of a connection that was accepted only to be closed; closes fd. */
+void conn_refuse_fd(struct listener *lis, int fd, const char *fmt, ...)
 {
 	static struct event ev; /* large; the loop is single-threaded */
-	char msg[128];
+	char msg[256];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -883,16 +881,6 @@ static void refuse(struct listener *lis, int fd, const char *fmt, ...)
 	ev.closed_by = "server";
 	event_set_error(&ev, "%s", msg);
 	events_write(&ev);
-}
-
-void conn_refuse_fd(struct listener *lis, int fd, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	refuse(lis, fd, "%s", msg);
 	close(fd);
 }
 
@@ -903,9 +891,10 @@ struct conn *conn_adopt(struct listener *lis, int fd)
 		/* Refuse: the limit protects every other scenario. The refusal
 		 * is still a connection, so it still gets its event. */
 		if (!srv->stopping)
-			refuse(lis, fd, "refused: connection limit (%d) reached",
-			       tf_limits.max_connections);
-		close(fd);
+			conn_refuse_fd(lis, fd, "refused: connection limit (%d) reached",
+				       tf_limits.max_connections);
+		else
+			close(fd);
 		return NULL;
 	}
 	struct conn *c = calloc(1, sizeof(*c));
@@ -957,10 +946,8 @@ void conn_on_accept(struct loop_handler *h, uint32_t events)
 		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && spare >= 0) {
 			close(spare);
 			fd = accept4(lis->fd, NULL, NULL, SOCK_CLOEXEC);
-			if (fd >= 0) {
-				refuse(lis, fd, "refused: out of file descriptors");
-				close(fd);
-			}
+			if (fd >= 0)
+				conn_refuse_fd(lis, fd, "refused: out of file descriptors");
 			spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 			continue;
 		}
