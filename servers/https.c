@@ -1,5 +1,6 @@
 #include "https.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,7 +8,6 @@
 #include "http.h"
 
 struct https_state {
-	int64_t head_deadline_ms; /* the whole head, however slowly it trickles */
 	size_t len;
 	char *head; /* HTTP_HEAD_MAX bytes, allocated when the first byte comes:
 		     * an idle connection costs no head buffer (make bench) */
@@ -16,6 +16,7 @@ struct https_state {
 static void respond(struct conn *c, int status, const char *reason, const char *body)
 {
 	c->ev.http_status = status;
+	conn_set_cap_deadline(c, 0, NULL); /* the head is in: the idle timeout governs */
 	conn_printf(c,
 		    "HTTP/1.1 %d %s\r\nServer: tlsfault\r\nContent-Type: text/plain; charset=utf-8\r\n"
 		    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
@@ -84,11 +85,6 @@ static void https_readable(struct conn *c)
 			return;
 		}
 		st->len += (size_t)n;
-		/* conn_read() extended the idle deadline; a slowloris client
-		 * sending a byte at a time must not hold the connection past
-		 * one idle period after the handshake. */
-		if (c->deadline_ms > st->head_deadline_ms)
-			c->deadline_ms = st->head_deadline_ms;
 		if (c->lis->s->fault == FAULT_SPLIT_INTOLERANT) {
 			split_intolerant_request(c, st);
 			return;
@@ -118,7 +114,12 @@ static void https_tls_ready(struct conn *c)
 		conn_close(c, "server", "out of memory");
 		return;
 	}
-	st->head_deadline_ms = loop_now_ms() + tf_limits.idle_timeout_ms;
+	/* The whole head within one idle period of the handshake: each byte
+	 * extends only the idle deadline, so a slowloris client sending a
+	 * byte at a time cannot hold the connection longer. */
+	char why[64];
+	snprintf(why, sizeof(why), "idle timeout after %d ms", tf_limits.idle_timeout_ms);
+	conn_set_cap_deadline(c, loop_now_ms() + tf_limits.idle_timeout_ms, why);
 }
 
 static void https_close(struct conn *c)
