@@ -32,31 +32,25 @@ static void comma(struct json *j)
 	j->need_comma = 1;
 }
 
-void json_obj_open(struct json *j)
+/* An object or array: the opening bracket takes a comma like any value,
+ * its first member does not; after the closing one, the next value does. */
+static void open_with(struct json *j, const char *bracket)
 {
 	comma(j);
-	put(j, "{", 1);
+	put(j, bracket, 1);
 	j->need_comma = 0;
 }
 
-void json_obj_close(struct json *j)
+static void close_with(struct json *j, const char *bracket)
 {
-	put(j, "}", 1);
+	put(j, bracket, 1);
 	j->need_comma = 1;
 }
 
-void json_arr_open(struct json *j)
-{
-	comma(j);
-	put(j, "[", 1);
-	j->need_comma = 0;
-}
-
-void json_arr_close(struct json *j)
-{
-	put(j, "]", 1);
-	j->need_comma = 1;
-}
+void json_obj_open(struct json *j) { open_with(j, "{"); }
+void json_obj_close(struct json *j) { close_with(j, "}"); }
+void json_arr_open(struct json *j) { open_with(j, "["); }
+void json_arr_close(struct json *j) { close_with(j, "]"); }
 
 void json_strn(struct json *j, const char *s, size_t n)
 {
