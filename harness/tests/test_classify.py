@@ -6,7 +6,7 @@ import pytest
 from tlsfault_harness.matrix.capture import FIXTURES, parse_fixture, parse_header
 from tlsfault_harness.matrix.classify import UNCLASSIFIED, classify, tables, witness
 from tlsfault_harness.matrix.verdict import combine, grade_rows
-from tlsfault_harness.matrix.runner import vocabulary
+from tlsfault_harness.clients import vocabulary
 
 FIXTURE_FILES = sorted(FIXTURES.glob("*/*.txt"))
 

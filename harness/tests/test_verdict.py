@@ -159,7 +159,7 @@ def test_consistency_table_names_only_classes_and_known_facts():
     match and so never turn anything red)."""
     import inspect
     from tlsfault_harness.matrix import witness
-    from tlsfault_harness.matrix.runner import vocabulary
+    from tlsfault_harness.clients import vocabulary
     from tlsfault_harness.matrix.verdict import consistency
     table = consistency()
     assert set(table["class"]) <= set(vocabulary())

@@ -16,8 +16,8 @@ from pathlib import Path
 from .. import paths
 from ..suite import Suite
 from . import mutants, report
-from .adapters import ADAPTERS
-from .runner import Runner, plan, scenario_infos, vocabulary
+from ..clients import CLIENTS, scenario_infos, vocabulary
+from .runner import Runner, plan
 from .verdict import judge
 
 
@@ -54,7 +54,7 @@ def run_matrix(args, log=print):
     infos = scenario_infos()
     cells, skipped = plan(infos, _globs(args.scenarios), _globs(args.clients),
                           _globs(args.protocols))
-    families = {name: ad.family for name, ad in ADAPTERS.items()}
+    families = {name: cl.family for name, cl in CLIENTS.items()}
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="tlsfault-check-") as tmp, \
             Suite(workdir=tmp) as suite:
