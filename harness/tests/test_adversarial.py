@@ -100,17 +100,6 @@ def ftp_events(s, channel, scenario=FTP):
     return [e for e in s.events(scenario) if e["channel"] == channel]
 
 
-def control_events_with(s, verb, scenario=FTP):
-    return [c for e in ftp_events(s, "ftp-control", scenario)
-            for c in e["ftp"]["commands"] if c["cmd"].startswith(verb)]
-
-
-def wait_for_reply(s, verb, timeout=10, scenario=FTP):
-    assert lu.wait_for(lambda: any(c["replies"] for c in control_events_with(s, verb, scenario)),
-                       timeout), ftp_events(s, "ftp-control", scenario)
-    return [c for c in control_events_with(s, verb, scenario) if c["replies"]]
-
-
 # ---- 1. use-after-free: control close and data connect in one batch --------
 
 def test_control_close_and_data_connect_in_one_batch(tmp_path, monkeypatch):

@@ -10,9 +10,9 @@ client of the matrix: adding one touches no other file.
 import importlib
 import pkgutil
 
-from .base import (HTTP_REQUEST, Client, Command, Fetch, FtpGet, FtpList, FtpPut, Handshake,
-                   NotApplicable, Outcome)
-from .process import Result, clean_env, run
+from .base import (Client, Command, Fetch, FtpGet, FtpList, FtpPut, Handshake, NotApplicable,
+                   Outcome)
+from .process import Result, run
 from .target import Target, scenario_infos, vocabulary
 
 
@@ -36,5 +36,5 @@ def run_client(suite, client, scenario, profile="default", action=None, **opts):
                                workdir=suite.workdir, **opts)
 
 __all__ = ["CLIENTS", "Client", "Command", "Fetch", "FtpGet", "FtpList", "FtpPut", "Handshake",
-           "HTTP_REQUEST", "NotApplicable", "Outcome", "Result", "Target", "clean_env", "run",
-           "run_client", "scenario_infos", "vocabulary"]
+           "NotApplicable", "Outcome", "Result", "Target", "run", "run_client", "scenario_infos",
+           "vocabulary"]

@@ -18,7 +18,7 @@ from ..suite import Suite
 from . import mutants, report
 from ..clients import CLIENTS, scenario_infos, vocabulary
 from .runner import Runner, plan
-from .verdict import judge
+from .verdict import judge, stale_exceptions
 
 
 def _globs(s):
@@ -76,10 +76,16 @@ def main(argv=None):
         print("check: build/tlsfault missing; run make", file=sys.stderr)
         return 2
     infos, recs, cells, wall, families = run_matrix(args)
-    meta = report.write_all(cells, args.out, {"wall_seconds": round(wall, 2),
-                                              "jobs": args.jobs})
+    stale = stale_exceptions(cells)
+    meta = report.write_all(cells, args.out, {
+        "wall_seconds": round(wall, 2), "jobs": args.jobs,
+        "stale_exceptions": [dict(row, index=i) for i, row in stale]})
     if not args.quiet:
         print(report.terminal(cells))
+    for i, row in stale:
+        print(f"STALE exceptions.toml [[known]] row {i + 1} ({row['scenario']}, "
+              f"{','.join(row['clients'])}, {row.get('problem') or row['expected']}): its cells "
+              "ran and none of them needed it")
     print(f"\n{meta['summary']} in {wall:.1f}s; reports in {args.out}/ "
           "(matrix.json, junit.xml, index.html)")
     # A fixture error is not green either: the cell was not judged.
