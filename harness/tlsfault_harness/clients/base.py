@@ -13,8 +13,13 @@ Actions (default: what a matrix cell does):
 Credentials and client certificates come from the target (the scenario's
 `show --json`), never from a constant here."""
 import shutil
+import tempfile
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
+from .. import paths
 from . import process
 from .target import FTPS
 
@@ -81,6 +86,32 @@ class Outcome:
         return (f"{r.client}: ok={self.ok} alert={self.alert} message={self.message!r}\n"
                 f"  argv={' '.join(r.argv)}\n  rc={r.rc} timed_out={r.timed_out}\n"
                 f"  stdout={r.out[-1500:]!r}\n  stderr={r.err[-1500:]!r}")
+
+
+@contextmanager
+def staged(out):
+    """A temporary directory beside `out`, renamed to `out` when the block
+    succeeds: sessions building side by side never see half a build (a twin
+    that finished first wins)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out.parent))
+    try:
+        yield tmp
+        try:
+            tmp.rename(out)
+        except OSError:
+            if not out.exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def checked(result, what):
+    """`result` of a build step, or RuntimeError with its output."""
+    if result.rc != 0:
+        raise RuntimeError(f"{what} failed:\n{result.text}")
+    return result
 
 
 def ftp_step(action, client, ls, put, get):
@@ -153,6 +184,38 @@ class Client:
                         cwd=cmd.cwd)
         r.client, r.profile = self.name, profile
         return r
+
+    _build_lock = threading.Lock()  # the matrix runs scenarios in parallel threads
+    _built = None
+
+    def built(self, make):
+        """make(build dir) once per process (a compiled client program)."""
+        cls = type(self)
+        with Client._build_lock:
+            if cls._built is None:
+                cls._built = make(paths.BUILD)
+        return cls._built
+
+    def fetch(self, action, body=True, url=True):
+        """The HTTPS Fetch to do (default: GET / from localhost); NotApplicable
+        for another action, for body=True when the client cannot keep the
+        body, for another URL when url=False (it fetches / of localhost only)."""
+        action = action or Fetch()
+        if (not isinstance(action, Fetch) or (action.body and not body)
+                or (not url and (action.path, action.host) != ("/", "localhost"))):
+            raise NotApplicable(f"{self.name}: no HTTPS action {action}")
+        return action
+
+    @staticmethod
+    def program_args(t, profile, action, dash="--"):
+        """The options the harness's HTTPS programs share: url, ca, profile,
+        the scenario's client cert and key, body."""
+        out = [f"{dash}url", f"https://{action.host}:{t.port}{action.path}", f"{dash}ca", t.ca,
+               f"{dash}profile", profile]
+        cert, key = t.client_cert_files
+        if cert:
+            out += [f"{dash}cert", cert, f"{dash}key", key]
+        return out + ([f"{dash}body"] if action.body else [])
 
     def outcome(self, result):
         """The client's report of an HTTPS request (Outcome)."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .. import paths
 from . import process
-from .base import Client, Command, Fetch, NotApplicable
+from .base import Client, Command, NotApplicable
 
 CDP_DRIVER = paths.CLIENT_PROGRAMS / "chromium_cdp.py"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -54,9 +54,7 @@ class Chromium(Client):
 
     def command(self, t, profile="default", action=None, workdir=None, png=None,
                 profile_dir=None):
-        action = action or Fetch()
-        if not isinstance(action, Fetch) or action.body:
-            raise NotApplicable(f"chromium: no action {action}")
+        action = self.fetch(action, body=False)
         flags = FLAGS + [f"--user-data-dir={profile_dir}"]
         if profile == "verify-none":
             flags.append("--ignore-certificate-errors")

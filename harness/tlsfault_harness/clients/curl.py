@@ -6,7 +6,7 @@ an empty root still says what happened."""
 import re
 
 from . import profiles as P
-from .base import Client, Command, Fetch, FtpList, NotApplicable, Outcome, ftp_step
+from .base import Client, Command, FtpList, Outcome, ftp_step
 from .openssl import openssl_alert_name
 
 HTTPS_FLAGS = {"default": [], "verify-none": ["-k"],
@@ -24,9 +24,7 @@ class Curl(Client):
         if t.ftps:
             return self._ftp(t, profile, action or FtpList(), self.uses_tls(t, profile, tls),
                              timeout or self.TIMEOUT, extra)
-        action = action or Fetch()
-        if not isinstance(action, Fetch):
-            raise NotApplicable(f"curl: no HTTPS action {action}")
+        action = self.fetch(action)
         argv = ["curl", "-sS", "-o", "-" if action.body else "/dev/null", "-w", "%{http_code}",
                 "--max-time", str(max_time), "--cacert", t.ca, *HTTPS_FLAGS[profile]]
         cert, key = t.client_cert_files

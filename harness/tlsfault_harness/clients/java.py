@@ -4,15 +4,12 @@ client certificate, a truststore with the suite root only; the KeyManager is
 the JDK default (SunX509). HTTPS only; prints one JSON line (Result.data)."""
 import hashlib
 import re
-import shutil
-import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
 from . import process
-from .base import Client, Command, Fetch, NotApplicable, Outcome
+from .base import Client, Command, Outcome, checked, staged
 
 JAVA_SRC = paths.ROOT / "harness" / "java"
 JAVA_MAIN = "MtlsClient"
@@ -37,30 +34,16 @@ def build_java(build_dir):
     h = hashlib.sha256()
     for f in [*sources, ca]:
         h.update(f.name.encode() + b"\0" + f.read_bytes())
-    root = Path(build_dir) / "java"
-    out = root / f"client-{h.hexdigest()[:16]}"
+    out = Path(build_dir) / "java" / f"client-{h.hexdigest()[:16]}"
     jc = JavaBuild(out, out / "truststore.p12")
     if (out / f"{JAVA_MAIN}.class").exists() and jc.truststore.exists():
         return jc
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
-    try:
-        r = process.run(["javac", "--release", "17", "-encoding", "UTF-8", "-Xlint:all",
-                         "-Werror", "-d", tmp, *sources], timeout=120)
-        if r.rc != 0:
-            raise RuntimeError(f"javac failed:\n{r.text}")
-        r = process.run(["keytool", "-importcert", "-noprompt", "-storetype", "PKCS12",
-                         "-keystore", tmp / "truststore.p12", "-storepass", P12_PASSWORD,
-                         "-alias", "tlsfault-root", "-file", ca], timeout=60)
-        if r.rc != 0:
-            raise RuntimeError(f"keytool failed:\n{r.text}")
-        try:
-            tmp.rename(out)
-        except OSError:
-            if not (out / f"{JAVA_MAIN}.class").exists():  # not a concurrent twin
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with staged(out) as tmp:
+        checked(process.run(["javac", "--release", "17", "-encoding", "UTF-8", "-Xlint:all",
+                             "-Werror", "-d", tmp, *sources], timeout=120), "javac")
+        checked(process.run(["keytool", "-importcert", "-noprompt", "-storetype", "PKCS12",
+                             "-keystore", tmp / "truststore.p12", "-storepass", P12_PASSWORD,
+                             "-alias", "tlsfault-root", "-file", ca], timeout=60), "keytool")
     return jc
 
 
@@ -69,20 +52,10 @@ class Java(Client):
     column = 8
     weight = 5
     PROFILES = {"https": ("default",)}
-    _built = None
-    _lock = threading.Lock()  # the matrix runs scenarios in parallel threads
-
-    def build(self):
-        with self._lock:
-            if Java._built is None:
-                Java._built = build_java(paths.BUILD)
-        return Java._built
 
     def command(self, t, profile="default", action=None, workdir=None):
-        action = action or Fetch()
-        if not isinstance(action, Fetch):
-            raise NotApplicable(f"java: no HTTPS action {action}")
-        jc = self.build()
+        action = self.fetch(action)
+        jc = self.built(build_java)
         argv = ["java", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", jc.classes, JAVA_MAIN,
                 "--url", f"https://{action.host}:{t.port}{action.path}",
                 "--truststore", jc.truststore, "--truststore-password", P12_PASSWORD]

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from . import profiles as P
-from .base import Client, Command, Fetch, FtpList, NotApplicable, ftp_step
+from .base import Client, Command, FtpList, ftp_step
 
 SETS = ["set cmd:fail-exit yes", "set net:max-retries 1", "set net:timeout 8",
         "set net:reconnect-interval-base 1"]
@@ -30,9 +30,7 @@ class Lftp(Client):
         # HOME: no ~/.lftprc or bookmarks of the user
         env = {"HOME": str(workdir)}
         if not t.ftps:
-            action = action or Fetch()
-            if not isinstance(action, Fetch) or action.body:
-                raise NotApplicable(f"lftp: no HTTPS action {action}")
+            action = self.fetch(action, body=False)
             if profile == "verify-none":
                 sets.append("set ssl:verify-certificate no")
             cert, key = t.client_cert_files

@@ -3,7 +3,7 @@ JSON line (Result.data). HTTPS only."""
 import json
 
 from .. import paths
-from .base import Client, Command, Fetch, NotApplicable, Outcome
+from .base import Client, Command, Outcome
 from .openssl import no_thread_id, openssl_alert_name
 
 NODE_CLIENT = paths.CLIENT_PROGRAMS / "https_client.js"
@@ -15,10 +15,7 @@ class Node(Client):
     PROFILES = {"https": ("default", "verify-none", "legacy")}
 
     def command(self, t, profile="default", action=None, workdir=None):
-        action = action or Fetch()
-        if not isinstance(action, Fetch) or (action.path, action.host) != ("/", "localhost"):
-            raise NotApplicable(f"node: https_client.js fetches https://localhost/ only, "
-                                f"not {action}")
+        action = self.fetch(action, url=False)  # https_client.js GETs / of localhost
         cert, key = t.client_cert_files
         opts = {"host": "127.0.0.1", "port": t.port, "servername": "localhost",
                 "ca": str(t.ca), "profile": profile,

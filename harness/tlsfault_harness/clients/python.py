@@ -3,7 +3,7 @@ FTPS with ftplib.FTP_TLS, an implicit subclass or plain ftplib.FTP
 (clients/ftplib_client.py). Both print one JSON line (Result.data)."""
 from .. import paths
 from . import profiles as P
-from .base import Client, Command, Fetch, FtpList, NotApplicable, Outcome, ftp_step
+from .base import Client, Command, FtpList, NotApplicable, Outcome, ftp_step
 from .openssl import openssl_alert_name
 
 PYTHON = "/usr/bin/python3"
@@ -34,17 +34,9 @@ class Python(Client):
         if t.ftps:
             return self._ftp(t, profile, action, self.uses_tls(t, profile, tls),
                              timeout or self.TIMEOUT)
-        action = action or Fetch()
-        if not isinstance(action, Fetch):
-            raise NotApplicable(f"python: no HTTPS action {action}")
-        argv = [PYTHON, HTTPS_CLIENT, "--url", f"https://{action.host}:{t.port}{action.path}",
-                "--ca", t.ca, "--profile", profile]
-        cert, key = t.client_cert_files
-        if cert:
-            argv += ["--cert", cert, "--key", key]
-        if action.body:
-            argv.append("--body")
-        return Command(argv, timeout=self.TIMEOUT)
+        action = self.fetch(action)
+        return Command([PYTHON, HTTPS_CLIENT, *self.program_args(t, profile, action)],
+                       timeout=self.TIMEOUT)
 
     def _ftp(self, t, profile, action, tls, timeout):
         """action: one action, or a sequence run in one session."""

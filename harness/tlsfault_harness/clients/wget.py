@@ -2,7 +2,7 @@
 (AUTH TLS, PROT P; --ftps-implicit for implicit FTPS) or ftp:// for a
 plaintext client. FTPS profiles become the GnuTLS priority (--ciphers)."""
 from . import profiles as P
-from .base import Client, Command, Fetch, FtpList, NotApplicable
+from .base import Client, Command, FtpList, NotApplicable
 
 
 class Wget(Client):
@@ -14,9 +14,7 @@ class Wget(Client):
         if t.ftps:
             return self._ftp(t, profile, action or FtpList(), self.uses_tls(t, profile, tls),
                              workdir)
-        action = action or Fetch()
-        if not isinstance(action, Fetch) or action.body:
-            raise NotApplicable(f"wget: no HTTPS action {action}")
+        action = self.fetch(action, body=False)
         argv = ["wget", "-O", "/dev/null", "--tries=1", "--timeout=15", "--no-hsts",
                 f"--ca-certificate={t.ca}", "--no-config"]
         if profile == "verify-none":
