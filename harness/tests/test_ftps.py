@@ -237,10 +237,11 @@ def test_tls_required_plaintext(suite, client):
     f = ctl["ftp"]
     assert ctl["handshake"] == "none" and not f["control_tls"], ctl
     # The user name crossed the wire in clear; the password did not.
-    assert f["user_sent"] and f["user_plaintext"] and f["user"] == "tester", f
+    name = scenario_infos()[sc]["ftp"]["user"]
+    assert f["user_sent"] and f["user_plaintext"] and f["user"] == name, f
     assert not f["pass_sent"] and f["login"] == "refused", f
     user = [c for c in f["commands"] if c["cmd"].startswith("USER")]
-    assert user == [{"cmd": "USER tester", "replies": [530]}], f
+    assert user == [{"cmd": f"USER {name}", "replies": [530]}], f
 
 
 def test_plaintext_after_tls_failure(suite):
@@ -401,7 +402,7 @@ def test_bad_input_gets_clear_replies(suite):
         assert p.cmd("NOOP") == (200, ["200 NOOP ok."])
         assert p.cmd("") == (500, ["500 empty command line."])
         assert p.cmd("PASS x") == (503, ["503 Login with USER first."])
-        assert p.cmd("USER tester")[0] == 331
+        assert p.cmd(f"USER {p.target.user}")[0] == 331
         assert p.cmd("PASS wrong") == (530, ["530 Login incorrect."])
         assert p.login()[0] == 230
         assert p.cmd("RETR") == (501, ["501 RETR needs an argument."])
