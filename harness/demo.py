@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tlsfault_harness import paths  # noqa: E402
-from tlsfault_harness.matrix.runner import scenario_infos  # noqa: E402
+from tlsfault_harness.clients import scenario_infos  # noqa: E402
 from tlsfault_harness.suite import ServerError, Suite  # noqa: E402
 
 

@@ -9,7 +9,7 @@ set -eu
 pkgs="build-essential pkg-config dpkg-dev autoconf automake libtool
  libcmocka-dev libinih-dev python3 python3-pytest
  curl openssl wget gnutls-bin lftp default-jdk-headless nodejs chromium
- libnss3-tools libio-socket-ssl-perl
+ libnss3-tools libio-socket-ssl-perl golang-go
  clang libclang-rt-14-dev valgrind nginx-light vsftpd"
 missing=""
 sudo=""

@@ -1,5 +1,6 @@
 // Node's own HTTPS client (tls + https), run by the checker. Prints one JSON
-// line: the HTTP status, or the error's code and message.
+// line: the HTTP status (and with "body": true the body, which the mTLS pages
+// fill with the verified subject), or the error's code and message.
 'use strict';
 const fs = require('fs');
 const https = require('https');
@@ -16,8 +17,11 @@ if (o.cert) { opts.cert = fs.readFileSync(o.cert); opts.key = fs.readFileSync(o.
 
 function done(out) { console.log(JSON.stringify(out)); process.exit(out.ok ? 0 : 1); }
 const req = https.get(opts, (res) => {
-  res.resume();
-  res.on('end', () => done({ ok: true, status: res.statusCode }));
+  let body = '';
+  res.setEncoding('utf8');
+  res.on('data', (d) => { if (o.body) body += d; });
+  res.on('end', () => done(o.body ? { ok: true, status: res.statusCode, body }
+                                   : { ok: true, status: res.statusCode }));
   res.on('error', (e) => done({ ok: false, code: e.code || null, error: e.message }));
 });
 req.on('timeout', () => { req.destroy(new Error('client timeout')); });

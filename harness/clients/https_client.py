@@ -1,5 +1,6 @@
 """Python's own HTTPS client (urllib + ssl), run by the checker. Prints one
-JSON line: the HTTP status, or the exception's class, message and, for
+JSON line: the HTTP status (and with --body the body, which the mTLS pages
+fill with the verified subject), or the exception's class, message and, for
 certificate errors, OpenSSL's verify code."""
 import argparse
 import warnings
@@ -40,10 +41,14 @@ def main():
     ap = argparse.ArgumentParser()
     for a in ("--url", "--ca", "--profile", "--cert", "--key"):
         ap.add_argument(a)
+    ap.add_argument("--body", action="store_true")
     args = ap.parse_args()
     try:
         with urllib.request.urlopen(args.url, context=context(args), timeout=15) as r:
-            out = {"ok": True, "status": r.status, "bytes": len(r.read())}
+            data = r.read()
+            out = {"ok": True, "status": r.status, "bytes": len(data)}
+            if args.body:
+                out["body"] = data.decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
         out = {"ok": True, "status": e.code}
     except (urllib.error.URLError, OSError, ssl.SSLError) as e:

@@ -21,8 +21,8 @@ import pytest
 
 from tlsfault_harness import load_util as lu
 from tlsfault_harness import paths
-from tlsfault_harness.clients import run
-from tlsfault_harness.ftp_clients import PASSWORD, USER, ControlProbe
+from tlsfault_harness.clients import FtpGet, FtpPut, Target, run_client
+from tlsfault_harness.ftp_probe import ControlProbe
 from test_limits import _sanitized, make_suite, wait_events
 
 FTP = "ftps-valid"
@@ -100,17 +100,6 @@ def ftp_events(s, channel, scenario=FTP):
     return [e for e in s.events(scenario) if e["channel"] == channel]
 
 
-def control_events_with(s, verb, scenario=FTP):
-    return [c for e in ftp_events(s, "ftp-control", scenario)
-            for c in e["ftp"]["commands"] if c["cmd"].startswith(verb)]
-
-
-def wait_for_reply(s, verb, timeout=10, scenario=FTP):
-    assert lu.wait_for(lambda: any(c["replies"] for c in control_events_with(s, verb, scenario)),
-                       timeout), ftp_events(s, "ftp-control", scenario)
-    return [c for c in control_events_with(s, verb, scenario) if c["replies"]]
-
-
 # ---- 1. use-after-free: control close and data connect in one batch --------
 
 def test_control_close_and_data_connect_in_one_batch(tmp_path, monkeypatch):
@@ -121,12 +110,12 @@ def test_control_close_and_data_connect_in_one_batch(tmp_path, monkeypatch):
     server must survive every one (ASan: no heap-use-after-free)."""
     with suite_for(tmp_path, env={"TLSFAULT_TEST_BATCH_DELAY_MS": "30"},
                    monkeypatch=monkeypatch) as s:
-        port = s.port(FTP)
+        port, t = s.port(FTP), Target.of(s, FTP)
         for _ in range(100):
             ctl = socket.create_connection(("127.0.0.1", port), timeout=10)
             f = ctl.makefile("rb")
             f.readline()
-            ctl.sendall(f"USER {USER}\r\nPASS {PASSWORD}\r\nEPSV\r\n".encode())
+            ctl.sendall(f"USER {t.user}\r\nPASS {t.password}\r\nEPSV\r\n".encode())
             lines = [f.readline() for _ in range(3)]
             dport = int(re.search(rb"\(\|\|\|(\d+)\|\)", lines[2]).group(1))
             rst_close(ctl)  # one packet, then the connect: both in the delay window
@@ -231,10 +220,9 @@ def blob():
     return os.urandom(1_000_003)
 
 
-def curl_ftp(s, *args, name):
-    return run(["curl", "-sS", "--ssl-reqd", "--cacert", s.certs / "ca.pem", "--user",
-                f"{USER}:{PASSWORD}", *args, f"ftp://localhost:{s.port(FTP)}/{name}"],
-               timeout=60)
+def curl_resume(s, action):
+    """curl -C - (resume where the file left off) for an FtpGet or FtpPut."""
+    return run_client(s, "curl", FTP, action=action, extra=("-C", "-"), timeout=60)
 
 
 def test_rest_resumes_downloads_and_uploads(tmp_path, blob):
@@ -245,14 +233,14 @@ def test_rest_resumes_downloads_and_uploads(tmp_path, blob):
         # Download resumed from 400,000 bytes.
         part = tmp_path / "partial.bin"
         part.write_bytes(blob[:400_000])
-        r = curl_ftp(s, "-C", "-", "-o", part, name="whole.bin")
+        r = curl_resume(s, FtpGet("whole.bin", part))
         assert r.rc == 0, r
         assert sha(part.read_bytes()) == sha(blob)
         # Upload resumed: the server has 400,000 bytes; curl sends the rest.
         (d / "up.bin").write_bytes(blob[:400_000])
         src = tmp_path / "src.bin"
         src.write_bytes(blob)
-        r = curl_ftp(s, "-C", "-", "-T", src, name="up.bin")
+        r = curl_resume(s, FtpPut(src, "up.bin"))
         assert r.rc == 0, r
         assert sha((d / "up.bin").read_bytes()) == sha(blob)
         # REST 400 + STOR (RFC 3659 5): the first 400 bytes are kept.
@@ -384,7 +372,8 @@ def test_ftplib_tls_upload_gets_the_servers_close_notify(tmp_path):
         ctx = ssl.create_default_context(cafile=str(s.certs / "ca.pem"))
         f = ftplib.FTP_TLS(context=ctx, timeout=10)
         f.connect("localhost", s.port(FTP))
-        f.login(USER, PASSWORD)
+        t = Target.of(s, FTP)
+        f.login(t.user, t.password)
         f.prot_p()
         src = tmp_path / "p.bin"
         src.write_bytes(payload)
@@ -579,14 +568,10 @@ def test_tls_uploads_succeed_on_the_first_attempt(tmp_path):
     src = tmp_path / "src.bin"
     src.write_bytes(os.urandom(300_000))
     with suite_for(tmp_path) as s:
-        port = s.port(FTP)
         for i in range(3):
-            r = curl_ftp(s, "-T", src, name=f"c{i}.bin")
+            r = run_client(s, "curl", FTP, action=FtpPut(src, f"c{i}.bin"), timeout=60)
             assert r.rc == 0, r
-            r = run(["lftp", "-e", f"set ssl:ca-file {s.certs}/ca.pem; set ftp:ssl-force true; "
-                     f"set ftp:ssl-protect-data true; set net:max-retries 1; "
-                     f"put {src} -o l{i}.bin; bye", "-u", f"{USER},{PASSWORD}",
-                     f"ftp://localhost:{port}"], timeout=60)
+            r = run_client(s, "lftp", FTP, action=FtpPut(src, f"l{i}.bin"), timeout=60)
             assert r.rc == 0, r
         assert s.stop() == 0
     stors = [e["ftp"] for e in s.events(FTP)

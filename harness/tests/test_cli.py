@@ -3,7 +3,7 @@ import json
 import re
 
 from tlsfault_harness import paths
-from tlsfault_harness.clients import run
+from tlsfault_harness.clients import Fetch, run, run_client
 from tlsfault_harness.suite import ServerError, Suite
 
 import pytest
@@ -127,8 +127,7 @@ def test_serve_on_ipv6_loopback(tmp_path):
     """--bind ::1 is still loopback: no warning, and clients reach it."""
     with Suite(scenarios=["https-valid"], workdir=tmp_path, bind="::1") as s:
         assert s.manifest["https-valid"]["host"] == "::1"
-        r = run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
-                 s.certs / "ca.pem", f"https://[::1]:{s.port('https-valid')}/"])
+        r = run_client(s, "curl", "https-valid", action=Fetch(host="[::1]"))
         assert (r.rc, r.out) == (0, "200"), r
         assert s.stop() == 0
         assert "insecure" not in s.server_log()
@@ -144,8 +143,7 @@ def test_manifest_lists_ephemeral_loopback_ports(suite):
 
 def test_sigterm_flushes_events_and_exits_zero(tmp_path):
     with Suite(scenarios=["https-valid"], workdir=tmp_path) as s:
-        r = run(["curl", "-sS", "-o", "/dev/null", "--cacert", s.certs / "ca.pem",
-                 s.url("https-valid")])
+        r = run_client(s, "curl", "https-valid")
         assert r.rc == 0, r
         s.event_after("https-valid", 0)
         assert s.stop() == 0

@@ -13,9 +13,31 @@ import time
 
 import pytest
 
-from tlsfault_harness.ftp_clients import (PASSWORD, PROFILES, ControlProbe, curl, ftplib, lftp)
+from tlsfault_harness.clients import FtpGet, FtpPut, run_client, scenario_infos
+from tlsfault_harness.clients.profiles import FTP_POLICIES as PROFILES
+from tlsfault_harness.ftp_probe import ControlProbe
 
-CLIENTS = {"curl": curl, "lftp": lftp, "ftplib": ftplib}
+# this file's names for the client modules it runs (ftplib: clients/python.py)
+MODULES = {"curl": "curl", "lftp": "lftp", "ftplib": "python"}
+
+
+def ftp(client, suite, scenario, profile="default", **kw):
+    return run_client(suite, MODULES[client], scenario, profile, **kw)
+
+
+def curl(suite, scenario, profile="default", **kw):
+    return ftp("curl", suite, scenario, profile, **kw)
+
+
+def lftp(suite, scenario, profile="default", **kw):
+    return ftp("lftp", suite, scenario, profile, **kw)
+
+
+def ftplib(suite, scenario, profile="default", **kw):
+    return ftp("ftplib", suite, scenario, profile, **kw)
+
+
+CLIENTS = {name: (lambda *a, _n=name, **kw: ftp(_n, *a, **kw)) for name in MODULES}
 SCENARIOS = ["ftps-valid", "ftps-self-signed", "ftps-private-ca", "ftps-no-cert",
              "ftps-auth-tls-refused", "ftps-legacy-ciphers", "ftps-tls-required",
              "ftps-implicit-valid", "ftps-implicit-self-signed", "ftps-data-reuse-required"]
@@ -135,7 +157,8 @@ def assert_no_credentials(ctl):
 def assert_events(evs, scenario, client, profile, cls):
     ctl = control_of(evs)
     f = ctl["ftp"]
-    assert PASSWORD not in json.dumps(evs), "a secret reached the event log"
+    password = scenario_infos()[scenario]["ftp"]["password"]
+    assert password not in json.dumps(evs), "a secret reached the event log"
     if cls == "ok":
         assert ctl["handshake"] == "ok", ctl
         assert f["control_tls"] and f["login"] == "ok" and f["prot"] == "P", f
@@ -195,7 +218,9 @@ MATRIX = [(s, c, p) for s in SCENARIOS for c in CLIENTS for p in PROFILES]
 def test_matrix(suite, scenario, client, profile):
     cls = expected(scenario, client, profile)
     m = suite.mark(scenario)
-    r = CLIENTS[client](suite, scenario, profile)
+    # tls=True: a TLS client on every scenario, ftps-tls-required's too
+    # (its scenario's own client is the plaintext one tested below)
+    r = CLIENTS[client](suite, scenario, profile, tls=True)
     assert r.insecure == (profile == "verify-none"), r
     assert_report(r, client, cls)
     assert_events(session_events(suite, scenario, m), scenario, client, profile, cls)
@@ -212,10 +237,11 @@ def test_tls_required_plaintext(suite, client):
     f = ctl["ftp"]
     assert ctl["handshake"] == "none" and not f["control_tls"], ctl
     # The user name crossed the wire in clear; the password did not.
-    assert f["user_sent"] and f["user_plaintext"] and f["user"] == "tester", f
+    name = scenario_infos()[sc]["ftp"]["user"]
+    assert f["user_sent"] and f["user_plaintext"] and f["user"] == name, f
     assert not f["pass_sent"] and f["login"] == "refused", f
     user = [c for c in f["commands"] if c["cmd"].startswith("USER")]
-    assert user == [{"cmd": "USER tester", "replies": [530]}], f
+    assert user == [{"cmd": f"USER {name}", "replies": [530]}], f
 
 
 def test_plaintext_after_tls_failure(suite):
@@ -258,14 +284,14 @@ def test_round_trip(suite, scenario, client, payload, tmp_path):
     back = tmp_path / "back.bin"
     m = suite.mark(scenario)
     if client == "curl":
-        r = curl(suite, scenario, upload=(payload, name), timeout=60)
+        r = curl(suite, scenario, action=FtpPut(payload, name), timeout=60)
         assert r.rc == 0, r
-        r = curl(suite, scenario, download=(name, back), timeout=60)
+        r = curl(suite, scenario, action=FtpGet(name, back), timeout=60)
     elif client == "lftp":
-        r = lftp(suite, scenario, commands=(f"put {payload} -o {name}", f"get {name} -o {back}"),
+        r = lftp(suite, scenario, action=(FtpPut(payload, name), FtpGet(name, back)),
                  timeout=60)
     else:
-        r = ftplib(suite, scenario, actions=(f"put:{payload}:{name}", f"get:{name}:{back}"),
+        r = ftplib(suite, scenario, action=(FtpPut(payload, name), FtpGet(name, back)),
                    timeout=60)
     assert r.rc == 0, r
     assert sha256(back) == sha256(payload)
@@ -352,7 +378,7 @@ def test_store_outside_root_refused(suite, jail):
 
 
 def test_lftp_get_outside_root(suite, jail, tmp_path):
-    r = lftp(suite, "ftps-valid", commands=(f"get ../outside-secret.txt -o {tmp_path / 'x'}",))
+    r = lftp(suite, "ftps-valid", action=FtpGet("../outside-secret.txt", tmp_path / "x"))
     assert r.rc == 1, r
     assert ("get: Access failed: 550 Failed to open file: Permission denied: the path leaves "
             "the upload root. (../outside-secret.txt)") in r.err, r
@@ -376,7 +402,7 @@ def test_bad_input_gets_clear_replies(suite):
         assert p.cmd("NOOP") == (200, ["200 NOOP ok."])
         assert p.cmd("") == (500, ["500 empty command line."])
         assert p.cmd("PASS x") == (503, ["503 Login with USER first."])
-        assert p.cmd("USER tester")[0] == 331
+        assert p.cmd(f"USER {p.target.user}")[0] == 331
         assert p.cmd("PASS wrong") == (530, ["530 Login incorrect."])
         assert p.login()[0] == 230
         assert p.cmd("RETR") == (501, ["501 RETR needs an argument."])
@@ -495,7 +521,8 @@ def test_pipelining_queue_and_abrupt_ends(suite, payload):
     m0 = suite.mark(sc)
     p = ControlProbe(suite, sc)
     try:
-        p.send_raw(b"USER tester\r\nPASS " + PASSWORD.encode() + b"\r\nPBSZ 0\r\nPROT P\r\n")
+        t = p.target
+        p.send_raw(f"USER {t.user}\r\nPASS {t.password}\r\nPBSZ 0\r\nPROT P\r\n".encode())
         assert [p.reply()[0] for _ in range(4)] == [331, 230, 200, 200]
         data = p.pasv_data()
         p.send_raw(b"RETR pipe.bin\r\nNOOP\r\nSIZE pipe.bin\r\n")

@@ -3,8 +3,9 @@ and `openssl s_client`, asserting the client's exact report AND what the
 server saw on the wire for that connection."""
 import pytest
 
-from tlsfault_harness.tls_clients import (HTTP_REQUEST, curl, s_client, s_client_protocol,
-                                          s_client_verify)
+from tlsfault_harness.clients import Fetch, Handshake, run_client
+from tlsfault_harness.clients.openssl import protocol as s_client_protocol
+from tlsfault_harness.clients.openssl import verify_error as s_client_verify
 
 CURL_VERIFY = "SSL certificate problem: "
 RESET = "Recv failure: Connection reset by peer"
@@ -44,7 +45,7 @@ def assert_hello_seen(ev):
 # ---- control ---------------------------------------------------------------
 def test_valid_curl(suite):
     m = suite.mark("https-valid")
-    r = curl(suite, "https-valid")
+    r = run_client(suite, "curl", "https-valid")
     assert (r.rc, r.out) == (0, "200"), r
     ev = suite.event_after("https-valid", m)
     assert ev["handshake"] == "ok" and ev["version"] == "TLSv1.3", ev
@@ -55,7 +56,7 @@ def test_valid_curl(suite):
 
 def test_valid_s_client(suite):
     m = suite.mark("https-valid")
-    r = s_client(suite, "https-valid", request=HTTP_REQUEST)
+    r = run_client(suite, "openssl", "https-valid")
     assert r.rc == 0 and s_client_verify(r) == (0, "ok"), r.text
     assert "HTTP/1.1 200 OK" in r.out
     ev = suite.event_after("https-valid", m)
@@ -64,7 +65,7 @@ def test_valid_s_client(suite):
 
 def test_valid_via_ip_literal(suite):
     """The leaf names 127.0.0.1 too, so clients connecting by IP verify."""
-    r = curl(suite, "https-valid", host="127.0.0.1")
+    r = run_client(suite, "curl", "https-valid", action=Fetch(host="127.0.0.1"))
     assert (r.rc, r.out) == (0, "200"), r
 
 
@@ -73,7 +74,7 @@ def test_valid_via_ip_literal(suite):
 def test_untrusted_curl(suite, scenario):
     num, text, alert, code = UNTRUSTED[scenario]
     m = suite.mark(scenario)
-    r = curl(suite, scenario)
+    r = run_client(suite, "curl", scenario)
     assert r.rc == 60, r
     assert f"curl: (60) {CURL_VERIFY}{text}" in r.err, r.err
     ev = suite.event_after(scenario, m)
@@ -86,7 +87,7 @@ def test_untrusted_curl(suite, scenario):
 def test_untrusted_s_client(suite, scenario):
     num, text, alert, code = UNTRUSTED[scenario]
     m = suite.mark(scenario)
-    r = s_client(suite, scenario)
+    r = run_client(suite, "openssl", scenario, action=Handshake())
     assert r.rc == 1, r.text
     assert s_client_verify(r) == (num, text), r.text
     assert "certificate verify failed" in r.err
@@ -99,7 +100,7 @@ def test_wrong_host_curl(suite):
     """curl checks the name after the handshake, so the server sees a
     completed handshake and a close_notify, never a request."""
     m = suite.mark("https-wrong-host")
-    r = curl(suite, "https-wrong-host")
+    r = run_client(suite, "curl", "https-wrong-host")
     assert r.rc == 60, r
     assert ("curl: (60) SSL: no alternative certificate subject name matches target host "
             "name 'localhost'") in r.err
@@ -110,7 +111,7 @@ def test_wrong_host_curl(suite):
 
 def test_wrong_host_s_client(suite):
     m = suite.mark("https-wrong-host")
-    r = s_client(suite, "https-wrong-host")
+    r = run_client(suite, "openssl", "https-wrong-host", action=Handshake())
     assert r.rc == 1 and s_client_verify(r) == (62, "hostname mismatch"), r.text
     ev = suite.event_after("https-wrong-host", m)
     assert ev["handshake"] == "failed"
@@ -121,7 +122,7 @@ def test_wrong_host_s_client(suite):
 @pytest.mark.parametrize("scenario", sorted(RESET_SCENARIOS))
 def test_reset_curl(suite, scenario):
     m = suite.mark(scenario)
-    r = curl(suite, scenario)
+    r = run_client(suite, "curl", scenario)
     assert r.rc == 35 and f"curl: (35) {RESET}" in r.err, r
     ev = suite.event_after(scenario, m)
     assert ev["handshake"] == "none" and ev["bytes_out"] == 0, ev
@@ -132,7 +133,7 @@ def test_reset_curl(suite, scenario):
 @pytest.mark.parametrize("scenario", sorted(RESET_SCENARIOS))
 def test_reset_s_client(suite, scenario):
     m = suite.mark(scenario)
-    r = s_client(suite, scenario)
+    r = run_client(suite, "openssl", scenario, action=Handshake())
     assert r.rc == 1 and "errno=104" in r.text, r.text  # ECONNRESET
     ev = suite.event_after(scenario, m)
     assert ev["handshake"] == "none" and ev["bytes_out"] == 0
@@ -141,7 +142,7 @@ def test_reset_s_client(suite, scenario):
 # ---- IIS scenario 3: another (plaintext) service owns the port ----------------
 def test_port_taken_curl(suite):
     m = suite.mark("https-port-taken")
-    r = curl(suite, "https-port-taken")
+    r = run_client(suite, "curl", "https-port-taken")
     assert r.rc == 35 and "wrong version number" in r.err, r
     ev = suite.event_after("https-port-taken", m)
     assert ev["channel"] == "plain" and ev["handshake"] == "none"
@@ -150,14 +151,14 @@ def test_port_taken_curl(suite):
 
 
 def test_port_taken_s_client(suite):
-    r = s_client(suite, "https-port-taken")
+    r = run_client(suite, "openssl", "https-port-taken", action=Handshake())
     assert r.rc == 1 and "ssl3_get_record:wrong version number" in r.err, r.text
 
 
 # ---- signature by a key that is not the certificate's --------------------------
 def test_key_mismatch_curl(suite):
     m = suite.mark("https-key-mismatch")
-    r = curl(suite, "https-key-mismatch")
+    r = run_client(suite, "curl", "https-key-mismatch")
     assert r.rc == 35 and "rsa routines" in r.err, r
     ev = suite.event_after("https-key-mismatch", m)
     assert ev["handshake"] == "failed"
@@ -166,7 +167,7 @@ def test_key_mismatch_curl(suite):
 
 def test_key_mismatch_s_client(suite):
     m = suite.mark("https-key-mismatch")
-    r = s_client(suite, "https-key-mismatch")
+    r = run_client(suite, "openssl", "https-key-mismatch", action=Handshake())
     assert r.rc == 1 and "tls_process_cert_verify:bad signature" in r.err, r.text
     ev = suite.event_after("https-key-mismatch", m)
     assert_alert(ev, "alert_received", "decrypt_error", 51)
@@ -177,7 +178,8 @@ def test_tls10_only_client_without_tls10_curl(suite):
     """The document's client allows only TLS 1.1/1.2: it refuses the
     server's TLS 1.0 ServerHello with protocol_version (70)."""
     m = suite.mark("https-tls10-only")
-    r = curl(suite, "https-tls10-only", "--tlsv1.1", "--tls-max", "1.2")
+    r = run_client(suite, "curl", "https-tls10-only",
+                   extra=("--tlsv1.1", "--tls-max", "1.2"))
     assert r.rc == 35 and "unsupported protocol" in r.err, r
     ev = suite.event_after("https-tls10-only", m)
     assert ev["handshake"] == "failed"
@@ -187,7 +189,8 @@ def test_tls10_only_client_without_tls10_curl(suite):
 
 def test_tls10_only_client_without_tls10_s_client(suite):
     m = suite.mark("https-tls10-only")
-    r = s_client(suite, "https-tls10-only", "-no_tls1")
+    r = run_client(suite, "openssl", "https-tls10-only", action=Handshake(),
+                   extra=("-no_tls1",))
     assert r.rc == 1 and "ssl_choose_client_version:unsupported protocol" in r.err, r.text
     assert_alert(suite.event_after("https-tls10-only", m), "alert_received",
                  "protocol_version", 70)
@@ -198,11 +201,11 @@ def test_tls10_only_default_clients_still_connect(suite):
     TLS 1.0 with AES128-SHA at its default security level, so curl and
     s_client without options succeed where RFC 8996 says they should not."""
     m = suite.mark("https-tls10-only")
-    r = curl(suite, "https-tls10-only")
+    r = run_client(suite, "curl", "https-tls10-only")
     assert (r.rc, r.out) == (0, "200"), r
     ev = suite.event_after("https-tls10-only", m)
     assert (ev["version"], ev["cipher"]) == ("TLSv1", "AES128-SHA"), ev
-    r = s_client(suite, "https-tls10-only")
+    r = run_client(suite, "openssl", "https-tls10-only", action=Handshake())
     assert r.rc == 0 and s_client_protocol(r) == "TLSv1", r.text
 
 
@@ -211,7 +214,7 @@ def test_split_intolerant_curl_splits(suite):
     """OpenSSL inserts an empty record before TLS 1.0 CBC data (0/n split);
     the server takes the empty record as the request and closes."""
     m = suite.mark("https-split-record-intolerant")
-    r = curl(suite, "https-split-record-intolerant")
+    r = run_client(suite, "curl", "https-split-record-intolerant")
     assert r.rc == 52 and "curl: (52) Empty reply from server" in r.err, r
     ev = suite.event_after("https-split-record-intolerant", m)
     assert ev["handshake"] == "ok" and ev["version"] == "TLSv1" and ev["cipher"] == "AES128-SHA"
@@ -222,7 +225,8 @@ def test_split_intolerant_curl_splits(suite):
 def test_split_intolerant_curl_allow_beast(suite):
     """--ssl-allow-beast turns the split off: the same server answers."""
     m = suite.mark("https-split-record-intolerant")
-    r = curl(suite, "https-split-record-intolerant", "--ssl-allow-beast")
+    r = run_client(suite, "curl", "https-split-record-intolerant",
+                   extra=("--ssl-allow-beast",))
     assert (r.rc, r.out) == (0, "200"), r
     ev = suite.event_after("https-split-record-intolerant", m)
     assert ev["app"]["records"] == 1 and ev["app"]["http_status"] == 200
@@ -230,11 +234,11 @@ def test_split_intolerant_curl_allow_beast(suite):
 
 def test_split_intolerant_s_client(suite):
     m = suite.mark("https-split-record-intolerant")
-    r = s_client(suite, "https-split-record-intolerant", request=HTTP_REQUEST)
+    r = run_client(suite, "openssl", "https-split-record-intolerant")
     assert "HTTP/1.1" not in r.out and r.rc == 0, r.text
     ev = suite.event_after("https-split-record-intolerant", m)
     assert ev["app"]["http_status"] is None and ev["app"]["records"] >= 2
     m = suite.mark("https-split-record-intolerant")
-    r = s_client(suite, "https-split-record-intolerant", "-bugs", request=HTTP_REQUEST)
+    r = run_client(suite, "openssl", "https-split-record-intolerant", extra=("-bugs",))
     assert "HTTP/1.1 200 OK" in r.out, r.text
     assert suite.event_after("https-split-record-intolerant", m)["app"]["records"] == 1

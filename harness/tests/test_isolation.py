@@ -16,6 +16,7 @@ import ssl
 
 from tlsfault_harness import load_util as lu
 from tlsfault_harness import paths
+from tlsfault_harness.clients import Target
 from tlsfault_harness.suite import Suite
 
 VICTIM = "https-self-signed"
@@ -84,7 +85,8 @@ def test_sigsegv_in_one_worker_leaves_the_others_serving(tmp_path, monkeypatch):
         ftp = ftplib.FTP_TLS(context=lu.tls_context(), timeout=20)
         ftp.connect("localhost", s.port("ftps-valid"))
         ftp.auth()
-        ftp.login("tester", "secret")
+        t = Target.of(s, "ftps-valid")
+        ftp.login(t.user, t.password)
         ftp.prot_p()
         ftp.voidcmd("TYPE I")
         dconn = ftp.transfercmd("RETR big.bin")

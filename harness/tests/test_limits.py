@@ -15,7 +15,7 @@ import pytest
 
 from tlsfault_harness import load_util as lu
 from tlsfault_harness import paths
-from tlsfault_harness.clients import run
+from tlsfault_harness.clients import FtpPut, run_client
 from tlsfault_harness.suite import ServerError, Suite
 
 VALID = "https-valid"
@@ -223,9 +223,7 @@ def test_ftp_upload_over_the_size_limit_gets_552(tmp_path):
     big.write_bytes(os.urandom(3 * 1024 * 1024))
     with make_suite(tmp_path, scenarios=["ftps-valid"], args=["--max-upload-mb", "1"]) as s:
         def upload(path, name):
-            return run(["curl", "-sS", "--ssl-reqd", "--cacert", s.certs / "ca.pem",
-                        "--user", "tester:secret", "-T", path,
-                        f"ftp://localhost:{s.port('ftps-valid')}/{name}"], timeout=30)
+            return run_client(s, "curl", "ftps-valid", action=FtpPut(path, name))
         assert upload(small, "small.bin").rc == 0
         r = upload(big, "big.bin")
         # Both are curl's correct report of a 552, depending on timing:

@@ -3,7 +3,7 @@ scenario, judged like `make check` does, plus both mutation checks on it
 (wrong expectations; the server witness's cause dropped or changed)."""
 from tlsfault_harness.matrix import mutants
 from tlsfault_harness.matrix.check import parse_args, run_matrix
-from tlsfault_harness.matrix.runner import vocabulary
+from tlsfault_harness.clients import vocabulary
 
 FAST_CLIENTS = "curl,openssl,python"
 

@@ -10,9 +10,16 @@ import time
 
 import pytest
 
-from tlsfault_harness import clients
-from tlsfault_harness.ftp_clients import (PASSWORD, PERL_SCRIPT, PROFILE_DIR, USER,
-                                          cnf_cipher_string, curl, ftplib, perl)
+from tlsfault_harness.clients import run_client
+from tlsfault_harness.clients.profiles import cnf_cipher_string
+
+
+def client(name):
+    return lambda suite, scenario, profile="default", **kw: run_client(suite, name, scenario,
+                                                                        profile, **kw)
+
+
+curl, ftplib, perl = client("curl"), client("python"), client("perl")
 
 DOCUMENT = "FTP failed to start tls: Proceed with negotiation."
 VERIFY_FAILED = "SSL connect attempt failed error:0A000086:SSL routines::certificate verify failed"
@@ -91,7 +98,7 @@ def test_rocky9_emulates_the_rhel_patch(suite):
     with vsftpd 3.0.5's defaults, the document's failure."""
     m = suite.mark("ftps-legacy-ciphers")
     r = perl(suite, "ftps-legacy-ciphers", "rocky9")
-    assert "--cipher-list" in r.result.argv, r
+    assert "--cipher-list" in r.argv, r
     assert_document_error(r, HANDSHAKE_FAILURE)
     ctl = control_event(suite, "ftps-legacy-ciphers", m)
     assert ctl["alert_sent"]["name"] == "handshake_failure", ctl
@@ -103,10 +110,8 @@ def test_upstream_module_ignores_the_system_policy(suite):
     OPENSSL_CONF does not choose the suites: IO::Socket::SSL sets its own
     list, which still has AES128-SHA, and the delivery goes through."""
     m = suite.mark("ftps-legacy-ciphers")
-    r = clients.run(["perl", PERL_SCRIPT, "--host", "localhost",
-                     "--port", suite.port("ftps-legacy-ciphers"), "--ca", suite.certs / "ca.pem",
-                     "--user", USER, "--password", PASSWORD],
-                    env={"OPENSSL_CONF": str(PROFILE_DIR / "rocky9.cnf")}, timeout=30)
+    r = perl(suite, "ftps-legacy-ciphers", "rocky9", system_policy=False)
+    assert "--cipher-list" not in r.argv and r.argv[0] == "perl", r
     assert r.rc == 0 and OK.fullmatch(r.out.strip()), r
     ctl = control_event(suite, "ftps-legacy-ciphers", m)
     assert (ctl["version"], ctl["cipher"]) == ("TLSv1.2", "AES128-SHA"), ctl
@@ -117,7 +122,7 @@ def test_cipher_aes128_workaround(suite):
     m = suite.mark("ftps-legacy-ciphers")
     r = perl(suite, "ftps-legacy-ciphers", "cipher-aes128")
     assert r.rc == 0 and OK.fullmatch(r.out.strip()), r
-    assert r.result.argv[r.result.argv.index("--cipher-list") + 1] == "AES128"
+    assert r.argv[r.argv.index("--cipher-list") + 1] == "AES128"
     assert control_event(suite, "ftps-legacy-ciphers", m)["cipher"] == "AES128-SHA"
 
 

@@ -8,7 +8,8 @@ import struct
 
 import pytest
 
-from tlsfault_harness.tls_clients import HTTP_REQUEST, curl, s_client, s_client_verify
+from tlsfault_harness.clients import Handshake, run_client
+from tlsfault_harness.clients.openssl import verify_error as s_client_verify
 
 X25519 = "0x001d"
 
@@ -27,7 +28,7 @@ def _records(data):
 # ---- item 2: no HelloRetryRequest -----------------------------------------------
 def test_curl_tls13_gets_no_hello_retry(suite):
     m = suite.mark("https-valid")
-    r = curl(suite, "https-valid")
+    r = run_client(suite, "curl", "https-valid")
     assert (r.rc, r.out) == (0, "200"), r
     ev = suite.event_after("https-valid", m)
     assert ev["version"] == "TLSv1.3", ev
@@ -37,7 +38,7 @@ def test_curl_tls13_gets_no_hello_retry(suite):
 
 def test_s_client_tls13_gets_no_hello_retry(suite):
     m = suite.mark("https-valid")
-    r = s_client(suite, "https-valid", "-msg", request=HTTP_REQUEST)
+    r = run_client(suite, "openssl", "https-valid", extra=("-msg",))
     assert r.rc == 0 and s_client_verify(r) == (0, "ok"), r.text
     # -msg lists each handshake message: one ClientHello, one ServerHello
     assert r.out.count(", ClientHello") == 1 and r.out.count(", ServerHello") == 1, r.out
@@ -61,7 +62,8 @@ def test_python_tls13_gets_no_hello_retry(suite):
 def test_other_supported_shares_need_no_retry(suite, groups, share):
     """X448 is built in too; a client betting on P-384 is served as well."""
     m = suite.mark("https-valid")
-    r = s_client(suite, "https-valid", "-groups", groups)
+    r = run_client(suite, "openssl", "https-valid", action=Handshake(),
+                   extra=("-groups", groups))
     assert r.rc == 0 and s_client_verify(r) == (0, "ok"), r.text
     ev = suite.event_after("https-valid", m)
     assert ev["hello"]["key_shares"] == [share] and ev["hello_retry"] is False, ev
@@ -71,7 +73,8 @@ def test_hello_retry_is_witnessed(suite):
     """The witness can say yes: a key share for a group the server does not
     offer (ffdhe2048), with P-256 also supported, gets a HelloRetryRequest."""
     m = suite.mark("https-valid")
-    r = s_client(suite, "https-valid", "-groups", "ffdhe2048:P-256", "-msg")
+    r = run_client(suite, "openssl", "https-valid", action=Handshake(),
+                   extra=("-groups", "ffdhe2048:P-256", "-msg"))
     assert r.rc == 0 and s_client_verify(r) == (0, "ok"), r.text
     assert r.out.count(", ClientHello") == 2, r.out
     ev = suite.event_after("https-valid", m)
@@ -85,7 +88,8 @@ def test_s_client_alert_gets_no_answer(suite):
     as OpenSSL does while reading a TLS 1.3 flight); the server answers
     nothing, as no reference server does (it used to add unexpected_message)."""
     m = suite.mark("https-self-signed")
-    r = s_client(suite, "https-self-signed", "-tls1_3")
+    r = run_client(suite, "openssl", "https-self-signed", action=Handshake(),
+                   extra=("-tls1_3",))
     assert r.rc == 1 and s_client_verify(r) == (18, "self-signed certificate"), r.text
     ev = suite.event_after("https-self-signed", m)
     assert ev["version"] is None and ev["handshake"] == "failed", ev

@@ -159,7 +159,7 @@ def test_consistency_table_names_only_classes_and_known_facts():
     match and so never turn anything red)."""
     import inspect
     from tlsfault_harness.matrix import witness
-    from tlsfault_harness.matrix.runner import vocabulary
+    from tlsfault_harness.clients import vocabulary
     from tlsfault_harness.matrix.verdict import consistency
     table = consistency()
     assert set(table["class"]) <= set(vocabulary())
@@ -197,3 +197,52 @@ def test_server_witness_mutation_turns_the_cell_red():
     r2["cell"].scenario = "y"
     out = mutants.check_server([r2], {"y": SELF_SIGNED}, {"curl": "openssl"})
     assert (out["cells"], out["independent"]) == (0, 1)
+
+
+# ---- exceptions.toml: a row no judged cell needed is reported stale ----------
+EKU = {"scenario": {"summary": "Leaf without serverAuth EKU"},
+       "server": {"protocol": "https", "client_auth": "none"},
+       "expect": {"class": "bad-purpose", "alert": "unsupported_certificate", "variants": {}}}
+WGET_OK = "HTTP request sent, awaiting response... 200 OK"
+
+
+def eku_cell(status="ran", client="wget", text=WGET_OK, rc=0):
+    from tlsfault_harness.matrix import report
+    r = {"cell": Cell("https-no-serverauth-eku", client, "default"), "status": status,
+         "result": Result(["x"], rc, "", text),
+         "events": [ev("ok", request="GET / HTTP/1.1", sent="close_notify")]}
+    return report.cell_record(r, judge(r, EKU, "gnutls"))
+
+
+def eku_row():
+    from tlsfault_harness.matrix.verdict import known_deviations
+    rows = [i for i, row in enumerate(known_deviations())
+            if row["scenario"] == "https-no-serverauth-eku" and row["clients"] == ["wget"]]
+    assert len(rows) == 1
+    return rows[0]
+
+
+def test_a_used_exception_row_is_not_stale():
+    from tlsfault_harness.matrix.verdict import stale_exceptions
+    cell = eku_cell()
+    assert (cell["verdict"], cell["exception"]) == ("known", eku_row()), cell
+    assert eku_row() not in [i for i, _ in stale_exceptions([cell])]
+
+
+def test_an_exception_row_whose_cell_no_longer_deviates_is_stale():
+    """wget fixed (it refuses the leaf): the row covered a judged cell and
+    made nothing known."""
+    from tlsfault_harness.matrix.verdict import stale_exceptions
+    fixed = eku_cell(text="The certificate's owner does not match hostname", rc=5)
+    assert fixed["verdict"] != "known" and fixed["exception"] is None, fixed
+    assert [i for i, _ in stale_exceptions([fixed])] == [eku_row()]
+
+
+def test_rows_whose_cells_did_not_run_are_not_stale():
+    from tlsfault_harness.matrix.verdict import stale_exceptions
+    assert stale_exceptions([]) == []
+    skipped = eku_cell(status="not-installed")
+    assert skipped["verdict"] == "not-installed"
+    assert stale_exceptions([skipped]) == []
+    # another client's cell of the same scenario is outside the wget row
+    assert eku_row() not in [i for i, _ in stale_exceptions([eku_cell(client="curl")])]

@@ -1,6 +1,7 @@
-"""Helpers for the limit and load tests (harness/tests/test_limits.py):
-raw and TLS connections to 127.0.0.1, the server's memory, and a server
-started with extra `serve` options.
+"""Helpers for the limit, load, robustness and isolation tests (test_limits.py,
+test_adversarial.py, test_isolation.py): raw and TLS connections to
+127.0.0.1, the server's memory, and a server started with extra `serve`
+options.
 
 Suite builds the `serve` command line itself; `server_with_args` writes a
 small wrapper that execs build/tlsfault with the extra options appended

@@ -6,3 +6,4 @@ BUILD = ROOT / "build"
 SERVER = BUILD / "tlsfault"
 CERTS = BUILD / "certs"
 SCENARIOS = ROOT / "scenarios"
+CLIENT_PROGRAMS = ROOT / "harness" / "clients"  # the client programs the modules run

@@ -23,8 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from .matrix.adapters import ADAPTERS
-from .matrix.cell import Target
+from .clients import CLIENTS, NotApplicable, Target, scenario_infos
 from .paths import BUILD, CERTS, ROOT
 
 REF = ROOT / "tests" / "classify-ref"
@@ -118,7 +117,7 @@ CASES = [
 
 def _ngx(leaf, *lines):
     """An nginx server block's body serving build/certs' LEAF.chain.pem."""
-    return [f"listen 127.0.0.1:@PORT@ ssl;", f"ssl_certificate {_c(leaf + '.chain.pem')};",
+    return ["listen 127.0.0.1:@PORT@ ssl;", f"ssl_certificate {_c(leaf + '.chain.pem')};",
             f"ssl_certificate_key {_c(leaf + '.key')};", *lines]
 
 
@@ -333,7 +332,9 @@ SERVERS = {"s_server": SServer, "nginx": Nginx, "vsftpd": Vsftpd}
 
 def target(case, port):
     info = {"server": {"protocol": case.protocol, "client_auth": case.client_auth},
-            "client": {"cert": case.client_cert} if case.client_cert else {}}
+            "client": {"cert": case.client_cert} if case.client_cert else {},
+            # the credentials the reproduced scenario's client sends
+            "ftp": scenario_infos()[case.scenario].get("ftp")}
     if case.plaintext:
         info["client"]["plaintext"] = True
     return Target(case.scenario, case.protocol, "127.0.0.1", port, CERTS, info)
@@ -360,15 +361,17 @@ def capture_refused(clients, workdir, out=REF):
     """Every client and protocol against a loopback port nothing listens on."""
     n, port = 0, free_port()
     for name in clients:
-        ad = ADAPTERS[name]
-        if not ad.installed():
+        cl = CLIENTS[name]
+        if not cl.installed():
             continue
-        for proto in ad.protocols:
+        for proto in cl.protocols:
             if proto == "ftps-implicit":
                 continue  # the same connect() as explicit
-            info = {"server": {"protocol": proto, "client_auth": "none"}}
-            r = ad.run(Target("refused", proto, "127.0.0.1", port, CERTS, info), "default",
-                       workdir)
+            # nothing listens: the credentials never leave the client
+            info = {"server": {"protocol": proto, "client_auth": "none"},
+                    "ftp": {"user": "refused", "password": "refused"}}
+            r = cl.run(Target("refused", proto, "127.0.0.1", port, CERTS, info), "default",
+                       workdir=workdir)
             d = out / name
             d.mkdir(parents=True, exist_ok=True)
             text = fixture_text(REFUSED, name, r).replace("reference: openssl s_server ",
@@ -383,13 +386,13 @@ def capture(cases, clients, workdir, out=REF):
     for case in cases:
         with SERVERS[case.kind](case.args) as srv:
             for name in clients:
-                ad = ADAPTERS[name]
-                if case.protocol not in ad.protocols or not ad.installed():
+                cl = CLIENTS[name]
+                if case.protocol not in cl.protocols or not cl.installed():
                     continue
-                t = target(case, srv.port)
-                if not ad.supports(t, "default"):
+                try:
+                    r = cl.run(target(case, srv.port), "default", workdir=workdir)
+                except NotApplicable:
                     continue
-                r = ad.run(t, "default", workdir)
                 d = out / name
                 d.mkdir(parents=True, exist_ok=True)
                 (d / f"{case.name}--{case.kind}.txt").write_text(fixture_text(case, name, r))
@@ -400,7 +403,7 @@ def capture(cases, clients, workdir, out=REF):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--clients", default=",".join(ADAPTERS))
+    ap.add_argument("--clients", default=",".join(CLIENTS))
     ap.add_argument("--cases", default="*")
     a = ap.parse_args(argv)
     cases = [c for c in CASES if any(fnmatch.fnmatch(c.name, g) for g in a.cases.split(","))]

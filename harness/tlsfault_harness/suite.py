@@ -43,7 +43,7 @@ class Suite:
         self.bind = bind
         self.port_base = port_base  # None: each scenario's own port
         self._server = Path(server)
-        self._scenario_dir = Path(scenario_dir)
+        self.scenario_dir = Path(scenario_dir)
         self._proc = None
         self._manifest = {}
         self._events = []
@@ -55,7 +55,7 @@ class Suite:
     def start(self):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         argv = [str(self._server), "serve", "--manifest", str(self.manifest_path), "--events", str(self.events_path),
-                "--data", str(self.data_dir), "--scenarios", str(self._scenario_dir),
+                "--data", str(self.data_dir), "--scenarios", str(self.scenario_dir),
                 "--certs", str(self.certs)]
         if self.port_base is not None:
             argv += ["--port-base", str(self.port_base)]
@@ -133,9 +133,6 @@ class Suite:
 
     def fixture_errors(self, scenario=None):
         return [e for e in self.events(scenario) if e.get("fixture_error")]
-
-    def url(self, scenario, path="/", host="localhost"):
-        return f"https://{host}:{self.port(scenario)}{path}"
 
     # ---- events ----------------------------------------------------------
     def _read_events(self):

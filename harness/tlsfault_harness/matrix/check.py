@@ -16,9 +16,9 @@ from pathlib import Path
 from .. import paths
 from ..suite import Suite
 from . import mutants, report
-from .adapters import ADAPTERS
-from .runner import Runner, plan, scenario_infos, vocabulary
-from .verdict import judge
+from ..clients import CLIENTS, scenario_infos, vocabulary
+from .runner import Runner, plan
+from .verdict import judge, stale_exceptions
 
 
 def _globs(s):
@@ -54,7 +54,7 @@ def run_matrix(args, log=print):
     infos = scenario_infos()
     cells, skipped = plan(infos, _globs(args.scenarios), _globs(args.clients),
                           _globs(args.protocols))
-    families = {name: ad.family for name, ad in ADAPTERS.items()}
+    families = {name: cl.family for name, cl in CLIENTS.items()}
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="tlsfault-check-") as tmp, \
             Suite(workdir=tmp) as suite:
@@ -76,10 +76,16 @@ def main(argv=None):
         print("check: build/tlsfault missing; run make", file=sys.stderr)
         return 2
     infos, recs, cells, wall, families = run_matrix(args)
-    meta = report.write_all(cells, args.out, {"wall_seconds": round(wall, 2),
-                                              "jobs": args.jobs})
+    stale = stale_exceptions(cells)
+    meta = report.write_all(cells, args.out, {
+        "wall_seconds": round(wall, 2), "jobs": args.jobs,
+        "stale_exceptions": [dict(row, index=i) for i, row in stale]})
     if not args.quiet:
         print(report.terminal(cells))
+    for i, row in stale:
+        print(f"STALE exceptions.toml [[known]] row {i + 1} ({row['scenario']}, "
+              f"{','.join(row['clients'])}, {row.get('problem') or row['expected']}): its cells "
+              "ran and none of them needed it")
     print(f"\n{meta['summary']} in {wall:.1f}s; reports in {args.out}/ "
           "(matrix.json, junit.xml, index.html)")
     # A fixture error is not green either: the cell was not judged.

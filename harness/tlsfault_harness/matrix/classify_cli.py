@@ -57,7 +57,7 @@ def read_events(path):
 def _info(scenario, expect):
     """A scenario's info (`tlsfault list --json`), or a minimal one when the
     expectation is given and the scenario is unknown."""
-    from .runner import scenario_infos
+    from ..clients import scenario_infos
     infos = scenario_infos() if scenario else {}
     if scenario and scenario not in infos:
         if not expect:
@@ -94,8 +94,8 @@ def _main(argv):
         scenario = args.scenario or next((e.get("scenario") for e in events
                                           if e.get("scenario")), None)
         info = _info(scenario, args.expect)
-        from .adapters import ADAPTERS
-        family = ADAPTERS[args.client].family if args.client in ADAPTERS else ""
+        from ..clients import CLIENTS
+        family = CLIENTS[args.client].family if args.client in CLIENTS else ""
         rec = {"cell": Cell(scenario or "", args.client, args.profile), "status": "ran",
                "result": Result([], args.rc, text, ""), "events": events}
         expected = args.expect or expectation(info, args.client, args.profile)

@@ -18,16 +18,20 @@ from .verdict import PASSING, consistency, judge, known_problem, _wants
 CLASSES_NEVER_EXPECTED = {"unclassified"}
 
 
+def _judged(recs, infos, families):
+    """(record, cell, scenario info, real verdict) of every cell that ran."""
+    for rec in recs:
+        if rec["status"] == "ran":
+            cell = rec["cell"]
+            info = infos[cell.scenario]
+            yield rec, cell, info, judge(rec, info, families[cell.client])
+
+
 def check(recs, infos, families, classes):
     """([(cell id, wrong class that still passed)], [(cell id, class the
     client cannot distinguish)]); no survivors = every expectation can fail."""
     survivors, indistinct = [], []
-    for rec in recs:
-        if rec["status"] != "ran":
-            continue
-        cell = rec["cell"]
-        info = infos[cell.scenario]
-        real = judge(rec, info, families[cell.client])
+    for rec, cell, info, real in _judged(recs, infos, families):
         for wrong in classes:
             if wrong == real.expected or wrong in CLASSES_NEVER_EXPECTED:
                 continue
@@ -75,12 +79,7 @@ def check_server(recs, infos, families):
     must turn the cell red."""
     out = {"cells": 0, "mutants": 0, "red": 0, "survivors": [], "independent": 0,
            "contradicted": 0, "contradictions": 0, "contradictions_red": 0, "deviations": 0}
-    for rec in recs:
-        if rec["status"] != "ran":
-            continue
-        cell = rec["cell"]
-        info = infos[cell.scenario]
-        real = judge(rec, info, families[cell.client])
+    for rec, cell, info, real in _judged(recs, infos, families):
         if real.status not in PASSING or not real.grade_row:
             continue
         facts = set(real.server)

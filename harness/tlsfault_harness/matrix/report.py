@@ -26,6 +26,7 @@ def cell_record(rec, verdict):
         "verdict": verdict.status, "expected": verdict.expected, "got": verdict.got,
         "says": verdict.says, "server_facts": verdict.server,
         "matched_rule": verdict.matched, "problems": verdict.problems, "note": verdict.note,
+        "exception": verdict.exception,
         "headline": verdict.headline,
         "argv": res.argv if res else None, "exit_code": res.rc if res else None,
         "stdout": res.out if res else None, "stderr": res.err if res else None,
@@ -127,6 +128,9 @@ def write_html(cells, path, meta):
            "pre{white-space:pre-wrap;background:#f6f6f6;padding:6px;max-height:30em;"
            "overflow:auto}details>summary{list-style:none}</style>",
            f"<h1>tlsfault matrix</h1><p>{e(meta['when'])} — {e(meta['summary'])}</p>",
+           "".join(f"<p>stale exceptions.toml row {r['index'] + 1}: {e(str(r['scenario']))} "
+                   f"({e(', '.join(r['clients']))}): its cells ran and none needed it</p>"
+                   for r in meta.get("stale_exceptions", [])),
            "<table><tr><th>scenario [profile]</th><th>expects</th>" +
            "".join(f"<th>{e(c)}</th>" for c in clients) + "</tr>"]
     details = []

@@ -3,35 +3,17 @@ after another, so each cell's server events are exactly the connections
 its client made."""
 import fnmatch
 import socket
-import subprocess
-import json
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from .. import paths
-from .adapters import ADAPTERS, NotApplicable
-from .cell import Cell, Target
+from ..clients import CLIENTS, NotApplicable, Target
+from .cell import Cell
 
 EVENT_WAIT = 5.0   # for the first event of a cell after its client exits
 EVENT_SETTLE = 0.15  # for any further connection it made (Java retries, Chromium)
-
-
-def _list_json(scenario_dir=paths.SCENARIOS):
-    out = subprocess.run([paths.SERVER, "list", "--json", "--scenarios", scenario_dir],
-                         cwd=paths.ROOT, check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
-
-
-def scenario_infos(scenario_dir=paths.SCENARIOS):
-    """Every scenario as `tlsfault list --json` gives it (one parser: C's)."""
-    return {s["scenario"]["name"]: s for s in _list_json(scenario_dir)["scenarios"]}
-
-
-def vocabulary():
-    """The failure classes, from the server's own table."""
-    return _list_json()["classes"]
 
 
 def _matches(name, patterns):
@@ -49,25 +31,24 @@ def named_profiles(info):
 
 
 def plan(infos, scenarios=(), clients=(), protocols=()):
-    """(cells to run, cells skipped with why)."""
+    """(cells to run, cells skipped with why: the client module's own
+    NotApplicable)."""
     cells, skipped = [], []
     for name, info in sorted(infos.items()):
         proto = info["server"]["protocol"]
         if not _matches(name, scenarios) or not _matches(proto, protocols):
             continue
-        for client, ad in ADAPTERS.items():
-            if not _matches(client, clients) or proto not in ad.protocols:
+        for client, cl in CLIENTS.items():
+            if not _matches(client, clients) or proto not in cl.protocols:
                 continue
             probe = Target(name, proto, "", 0, paths.CERTS, info)
             for profile in named_profiles(info):
                 cell = Cell(name, client, profile)
-                if profile not in ad.profiles_for(proto):
-                    skipped.append((cell, f"{client} has no '{profile}' profile"))
-                elif not ad.supports(probe, profile):
-                    skipped.append((cell, f"{client} does not run {proto} scenarios with "
-                                          f"client_auth={probe.client_auth}"))
-                else:
+                try:
+                    cl.check(probe, profile)
                     cells.append(cell)
+                except NotApplicable as e:
+                    skipped.append((cell, str(e)))
     return cells, skipped
 
 
@@ -85,15 +66,16 @@ class Runner:
                       self.suite.certs, info)
 
     def run_cell(self, cell):
-        ad = ADAPTERS[cell.client]
+        cl = CLIENTS[cell.client]
         rec = {"cell": cell}
-        if not ad.installed():
+        if not cl.installed():
             rec["status"] = "not-installed"
             return rec
         mark = self.suite.mark(cell.scenario)
         t0 = time.monotonic()
         try:
-            rec["result"] = ad.run(self.target(cell.scenario), cell.profile, self.workdir)
+            rec["result"] = cl.run(self.target(cell.scenario), cell.profile,
+                                   workdir=self.workdir)
             rec["status"] = "ran"
         except NotApplicable as e:
             rec["status"], rec["why"] = "not-applicable", str(e)
@@ -146,9 +128,8 @@ class Runner:
         by_scenario = {}
         for i, cell in enumerate(cells):
             by_scenario.setdefault(cell.scenario, []).append((i, cell))
-        slow = {"chromium": 10, "java": 5}
         tasks = sorted(by_scenario.values(),
-                       key=lambda t: -sum(slow.get(c.client, 1) for _, c in t))
+                       key=lambda t: -sum(CLIENTS[c.client].weight for _, c in t))
 
         def one_scenario(task):
             out = []

@@ -20,6 +20,7 @@ EXCEPTIONS = ROOT / "harness" / "exceptions.toml"
 GRADES = ROOT / "harness" / "grades.toml"
 PASSING = ("exact", "equivalent", "known")
 RED = ("fail", "unclassified", "timeout")
+NOT_JUDGED = ("not-installed", "not-applicable", "fixture-error")
 CONSISTENCY = ROOT / "harness" / "consistency.toml"
 
 
@@ -35,14 +36,11 @@ class Verdict:
     says: str = ""         # the client witness's claim
     server: list = field(default_factory=list)  # the server witness's facts
     grade_row: dict = None  # the grades.toml row that passed the cell
+    exception: int = None   # the exceptions.toml [[known]] row (index) that made it known
 
     @property
     def red(self):
         return self.status in RED
-
-    @property
-    def passed(self):
-        return self.status in PASSING
 
 
 def expectation(info, client, profile):
@@ -93,24 +91,51 @@ def _scenario_in(row, scenario):
     return scenario in ([names] if isinstance(names, str) else names)
 
 
-def known_deviation(scenario, client, profile, expected, got):
-    for row in known_deviations():
-        if ("problem" not in row and _scenario_in(row, scenario) and client in row["clients"]
-                and row.get("profile", "default") == profile and row["expected"] == expected
-                and row["got"] == got):
-            return row["reason"]
+def _covers(row, scenario, client, profile):
+    return (_scenario_in(row, scenario) and client in row["clients"]
+            and row.get("profile", "default") == profile)
+
+
+def _deviation_row(scenario, client, profile, expected, got):
+    for i, row in enumerate(known_deviations()):
+        if ("problem" not in row and _covers(row, scenario, client, profile)
+                and row["expected"] == expected and row["got"] == got):
+            return i
     return None
+
+
+def _problem_row(scenario, client, profile, problems):
+    for i, row in enumerate(known_deviations()):
+        if ("problem" in row and _covers(row, scenario, client, profile) and problems
+                and all(p.startswith(row["problem"]) for p in problems)):
+            return i
+    return None
+
+
+def _reason(i):
+    return None if i is None else known_deviations()[i]["reason"]
+
+
+def known_deviation(scenario, client, profile, expected, got):
+    """The reason of the exceptions.toml row for this deviation, or None."""
+    return _reason(_deviation_row(scenario, client, profile, expected, got))
 
 
 def known_problem(scenario, client, profile, problems):
     """The reason of an exceptions.toml `problem` row covering every one of
     the cell's problems, or None."""
-    for row in known_deviations():
-        if ("problem" in row and _scenario_in(row, scenario) and client in row["clients"]
-                and row.get("profile", "default") == profile and problems
-                and all(p.startswith(row["problem"]) for p in problems)):
-            return row["reason"]
-    return None
+    return _reason(_problem_row(scenario, client, profile, problems))
+
+
+def stale_exceptions(cells):
+    """The exceptions.toml [[known]] rows (index, row) that cover a cell
+    this run judged but made none of them known: the deviation is gone (or
+    moved), and the row is to be removed or corrected. A row whose cells
+    did not run (a filtered run, a client not installed) is not stale."""
+    judged = [c for c in cells if c["verdict"] not in NOT_JUDGED]
+    used = {c["exception"] for c in judged if c.get("exception") is not None}
+    return [(i, row) for i, row in enumerate(known_deviations()) if i not in used and any(
+        _covers(row, c["scenario"], c["client"], c["profile"]) for c in judged)]
 
 
 @lru_cache(maxsize=1)
@@ -216,13 +241,13 @@ def judge(rec, info, family, expected=None, facts=None):
         v.problems.append(f"the client says {says}, but the server recorded none of "
                           f"{sorted(set(missing))}")
     else:
-        reason = known_deviation(cell.scenario, cell.client, cell.profile, expected, got)
-        if reason:
-            v.status, v.note = "known", reason
+        i = _deviation_row(cell.scenario, cell.client, cell.profile, expected, got)
+        if i is not None:
+            v.status, v.note, v.exception = "known", _reason(i), i
     if v.problems and v.status in PASSING:
-        reason = known_problem(cell.scenario, cell.client, cell.profile, v.problems)
-        if reason and v.status != "known":
-            v.status, v.note = "known", reason
+        i = _problem_row(cell.scenario, cell.client, cell.profile, v.problems)
+        if i is not None and v.status != "known":
+            v.status, v.note, v.exception = "known", _reason(i), i
         else:
             v.status = "fail"
     v.headline = headline(v, info, cell)

@@ -1,10 +1,11 @@
-"""Python's ftplib as an FTPS client, run as its own process by ftp_clients.py.
+"""Python's ftplib as an FTPS client, run as its own process by
+tlsfault_harness/clients/python.py.
 
     python3 ftplib_client.py --host H --port P --mode explicit|implicit|plain
-        [--cafile F] [--ciphers S] [--verify-none] [--user U --password W]
+        [--cafile F] [--ciphers S] [--verify-none] --user U --password W
         ACTION...
 
-ACTION is `list`, `put:LOCAL:REMOTE`, `get:REMOTE:LOCAL`, `raw:COMMAND`.
+ACTION is `list`, `put:LOCAL:REMOTE` or `get:REMOTE:LOCAL`.
 Prints one JSON object on stdout: {"ok": true, "steps": [...]} or
 {"ok": false, "exception": "module.Class", "message": str(exc), "command": VERB,
 "steps": [...]} (exit status 0 / 1). The exception class, and the verb of the
@@ -74,8 +75,8 @@ def main():
     ap.add_argument("--cafile")
     ap.add_argument("--ciphers")
     ap.add_argument("--verify-none", action="store_true")
-    ap.add_argument("--user", default="tester")
-    ap.add_argument("--password", default="secret")
+    ap.add_argument("--user", required=True)  # the scenario's, from tlsfault list --json
+    ap.add_argument("--password", required=True)
     ap.add_argument("--timeout", type=float, default=10.0)
     ap.add_argument("actions", nargs="*", default=["list"])
     args = ap.parse_args()
@@ -107,8 +108,6 @@ def main():
                 remote, local = rest.split(":", 1)
                 with open(local, "wb") as f:
                     steps.append(ftp.retrbinary(f"RETR {remote}", f.write, blocksize=65536))
-            elif kind == "raw":
-                steps.append(ftp.sendcmd(rest))
             else:
                 raise SystemExit(f"unknown action {action}")
         steps.append(ftp.quit())

@@ -5,6 +5,7 @@ inherited them would pass or fail for reasons outside the scenario, so every
 client runs without them and is told its CA file on its command line."""
 import os
 import subprocess
+import json
 from dataclasses import dataclass
 
 TRUST_ENV = ("SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE",
@@ -18,10 +19,34 @@ class Result:
     out: str
     err: str
     timed_out: bool = False
+    client: str = ""      # which client module ran it
+    profile: str = ""     # under which profile
 
     @property
     def text(self):
         return self.out + self.err
+
+    @property
+    def insecure(self):
+        """Verification was off: a success here is not a secure one."""
+        return self.profile == "verify-none"
+
+    @property
+    def data(self):
+        """The last JSON line the client printed (the programs in
+        harness/clients/ report that way), or {}."""
+        for line in reversed(self.out.splitlines()):
+            if line.startswith("{"):
+                try:
+                    return json.loads(line)
+                except ValueError:
+                    return {}
+        return {}
+
+    def __repr__(self):
+        return (f"Result({self.client}, {self.profile}, rc={self.rc}, "
+                f"timed_out={self.timed_out}, argv={' '.join(self.argv)!r}, "
+                f"out={self.out[-800:]!r}, err={self.err[-800:]!r})")
 
 
 def clean_env(extra=None):
