@@ -17,20 +17,12 @@
 
 enum key_type { T_STR, T_TEXT, T_PORT, T_PATH, T_ENUM, T_VERSIONS, T_BOOL, T_CLASS, T_ALERT };
 
-static const char *const protocol_names[] = {"https", "ftps-explicit", "ftps-implicit", NULL};
-static const char *const client_auth_names[] = {"none", "request", "require", NULL};
-static const char *const fault_names[] = {"none", "no-binding", "credential-unusable",
-					  "plaintext-service", "split-intolerant",
-					  "key-mismatch", NULL};
-static const char *const auth_tls_names[] = {"accept", "refuse", NULL};
+static const char *const protocol_names[] = {TF_PROTOCOLS(TF_ENUM_NAME) NULL};
+static const char *const client_auth_names[] = {TF_CLIENT_AUTHS(TF_ENUM_NAME) NULL};
+static const char *const fault_names[] = {TF_FAULTS(TF_ENUM_NAME) NULL};
+static const char *const auth_tls_names[] = {TF_AUTH_TLS(TF_ENUM_NAME) NULL};
 
-const char *const scenario_classes[] = {
-	"ok", "untrusted-issuer", "untrusted-root", "self-signed", "hostname-mismatch", "expired",
-	"not-yet-valid", "bad-purpose", "bad-signature", "no-shared-cipher",
-	"protocol-version", "not-tls", "reset", "handshake-failure",
-	"peer-rejected-cert", "cert-required", "tls-required", "auth-tls-refused",
-	"incomplete-response", "timeout", "session-reuse-required", "refused", NULL,
-};
+const char *const scenario_classes[] = {TF_CLASSES(TF_ENUM_NAME) NULL};
 
 struct key_row {
 	const char *section, *key;
@@ -49,7 +41,9 @@ static const struct key_row key_rows[] = {
 #define N_ROWS (sizeof(key_rows) / sizeof(key_rows[0]))
 _Static_assert(N_ROWS <= SCN_KEYS_MAX, "raise SCN_KEYS_MAX in scenario.h");
 
-static const char *const version_names[] = {"tls1.0", "tls1.1", "tls1.2", "tls1.3", NULL};
+/* Config names of TF_TLS_VERSIONS by bit index; NULL: not selectable. */
+#define TF_VERSION_CONFIG(id, config, ...) config,
+static const char *const version_names[VI_COUNT] = {TF_TLS_VERSIONS(TF_VERSION_CONFIG)};
 
 struct loader {
 	struct scenario *s;
@@ -112,8 +106,10 @@ static int parse_versions(const char *v, int *out)
 	int bits = 0;
 	for (char *save = NULL, *tok = strtok_r(tmp, ", ", &save); tok;
 	     tok = strtok_r(NULL, ", ", &save)) {
-		int i = enum_index(version_names, tok);
-		if (i < 0)
+		int i = 0;
+		while (i < VI_COUNT && !(version_names[i] && !strcmp(version_names[i], tok)))
+			i++;
+		if (i == VI_COUNT)
 			return -1;
 		bits |= 1 << i;
 	}
@@ -492,8 +488,8 @@ const char *scenario_client_auth_name(int v) { return client_auth_names[v]; }
 void scenario_versions_str(int versions, char *buf, size_t cap)
 {
 	buf[0] = '\0';
-	for (int i = 0; version_names[i]; i++)
-		if (versions & (1 << i)) {
+	for (int i = 0; i < VI_COUNT; i++)
+		if (versions & (1 << i) && version_names[i]) {
 			strncat(buf, buf[0] ? "," : "", cap - strlen(buf) - 1);
 			strncat(buf, version_names[i], cap - strlen(buf) - 1);
 		}
