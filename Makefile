@@ -57,7 +57,7 @@ $(B)/.flavor-$(FLAVOR):
 $(B)/tlsfault: $(OBJ)/main.o $(LIB_OBJS) $(B)/.flavor-$(FLAVOR)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LDLIBS) -o $@
 
-$(B)/certgen: $(wildcard certs/*.c) servers/textval.c | $(WOLF_LIB)
+$(B)/certgen: $(wildcard certs/*.c) servers/textval.c servers/ini_file.c | $(WOLF_LIB)
 	$(CC) $(CFLAGS) $(filter %.c,$^) $(LDLIBS) -o $@
 
 $(CERTS): $(B)/certgen certs/profiles.ini

@@ -8,8 +8,19 @@
 #define PROF_TEXT_MAX 256
 #define PROF_MAX 48
 
-enum prof_kind { PK_CA, PK_LEAF, PK_KEY_ONLY };
-enum prof_key { KEY_RSA2048, KEY_ECC256 };
+#include "tf_names.h" /* TF_ENUM_ID, TF_ENUM_NAME */
+
+/* The value lists of profiles.ini, X(id, name) as in tf_names.h. */
+#define PROF_KINDS(X)          \
+	X(PK_CA, "ca")         \
+	X(PK_LEAF, "leaf")     \
+	X(PK_KEY_ONLY, "key")
+#define PROF_KEY_TYPES(X)              \
+	X(KEY_RSA2048, "rsa2048")      \
+	X(KEY_ECC256, "ecc256")
+
+enum prof_kind { PROF_KINDS(TF_ENUM_ID) };
+enum prof_key { PROF_KEY_TYPES(TF_ENUM_ID) };
 
 struct profile {
 	char name[PROF_NAME_MAX];

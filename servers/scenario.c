@@ -5,13 +5,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ini_file.h"
 #include "json.h"
 #include "sniff.h"
 
@@ -48,10 +48,10 @@ static const char *const version_names[VI_COUNT] = {TF_TLS_VERSIONS(TF_VERSION_C
 struct loader {
 	struct scenario *s;
 	const char *path;
-	FILE *in, *err;
-	int line, n_errors;
+	FILE *err;
+	struct ini_file ini; /* its line: where inih is */
+	int n_errors;
 	int last_row, last_line; /* for multi-line T_TEXT continuation */
-	int indented;		 /* current line starts with blank: inih continuation */
 	unsigned char seen[N_ROWS];
 	int seen_line[N_ROWS];
 };
@@ -203,21 +203,21 @@ static int store_variant(struct loader *ld, const char *key, const char *v)
 	if (!ok)
 		return 0;
 	if (!scenario_is_class(v)) {
-		report(ld, ld->line, "[expect] %s: unknown failure class '%.60s'", key, v);
+		report(ld, ld->ini.line, "[expect] %s: unknown failure class '%.60s'", key, v);
 		return 1;
 	}
 	for (int i = 0; i < ld->s->n_variants; i++)
 		if (!strcmp(ld->s->variants[i].key, key)) {
-			report(ld, ld->line, "[expect] %s: duplicate key", key);
+			report(ld, ld->ini.line, "[expect] %s: duplicate key", key);
 			return 1;
 		}
 	if (ld->s->n_variants == SCN_MAX_VARIANTS) {
-		report(ld, ld->line, "[expect]: too many variants (max %d)", SCN_MAX_VARIANTS);
+		report(ld, ld->ini.line, "[expect]: too many variants (max %d)", SCN_MAX_VARIANTS);
 		return 1;
 	}
 	struct scn_variant *var = &ld->s->variants[ld->s->n_variants];
 	if (copy_str(var->key, sizeof(var->key), key) || copy_str(var->value, sizeof(var->value), v)) {
-		report(ld, ld->line, "[expect] %s: too long", key);
+		report(ld, ld->ini.line, "[expect] %s: too long", key);
 		return 1;
 	}
 	ld->s->n_variants++;
@@ -233,65 +233,32 @@ static int on_key(void *user, const char *section, const char *key, const char *
 			continue;
 		/* Only an indented line continues: "key = a" twice in a row is
 		 * a duplicate, not one value on two lines. */
-		int continuation = r->type == T_TEXT && ld->indented &&
-				   ld->last_row == (int)i && ld->last_line == ld->line - 1;
+		int continuation = r->type == T_TEXT && ld->ini.indented &&
+				   ld->last_row == (int)i && ld->last_line == ld->ini.line - 1;
 		if (ld->seen[i] && !continuation) {
-			report(ld, ld->line, "[%s] %s: duplicate key (first on line %d)", section,
+			report(ld, ld->ini.line, "[%s] %s: duplicate key (first on line %d)", section,
 			       key, ld->seen_line[i]);
 			return 1;
 		}
 		const char *why = store(ld, r, value, continuation);
 		if (why)
-			report(ld, ld->line, "[%s] %s: %s", section, key, why);
+			report(ld, ld->ini.line, "[%s] %s: %s", section, key, why);
 		ld->seen[i] = 1;
 		if (!continuation)
-			ld->seen_line[i] = ld->s->key_line[i] = ld->line;
+			ld->seen_line[i] = ld->s->key_line[i] = ld->ini.line;
 		ld->last_row = (int)i;
-		ld->last_line = ld->line;
+		ld->last_line = ld->ini.line;
 		return 1;
 	}
 	if (!strcmp(section, "expect") && store_variant(ld, key, value))
 		return 1;
-	report(ld, ld->line, "unknown key [%s] %s", section, key);
+	report(ld, ld->ini.line, "unknown key [%s] %s", section, key);
 	return 1; /* keep going: report every error in one run */
 }
 
-/* inih passes no line number to the handler (Debian builds it without
- * INI_HANDLER_LINENO), so the reader counts the lines it hands out. It
- * also refuses lines longer than inih's fixed buffer instead of letting
- * inih split them silently, and lines with a NUL byte, which fgets and
- * every string function after it would silently cut. */
-static char *counting_reader(char *str, int num, void *stream)
+static void on_reader_error(void *user, int line, const char *msg)
 {
-	struct loader *ld = stream;
-	int len = 0, c = EOF, nul_at = 0;
-	while (len < num - 1 && (c = getc(ld->in)) != EOF) {
-		if (c == '\0' && !nul_at)
-			nul_at = len + 1;
-		str[len++] = (char)c;
-		if (c == '\n')
-			break;
-	}
-	if (len == 0)
-		return NULL;
-	str[len] = '\0';
-	ld->line++;
-	ld->indented = str[0] == ' ' || str[0] == '\t';
-	if (len == num - 1 && c != '\n' && (c = getc(ld->in)) != EOF) {
-		while (c != EOF && c != '\n')
-			c = getc(ld->in);
-		report(ld, ld->line, "line longer than %d characters; continue a description "
-				     "on indented lines",
-		       num - 2);
-	}
-	if (nul_at) {
-		report(ld, ld->line, "NUL byte at column %d", nul_at);
-		/* The file is refused anyway; hand inih an empty line so the
-		 * cut value causes no second, misleading error. */
-		str[0] = '\n';
-		str[1] = '\0';
-	}
-	return str;
+	report(user, line, "%s", msg);
 }
 
 static int row_index(const char *section, const char *key)
@@ -338,7 +305,7 @@ static void validate(struct loader *ld)
 	};
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (!seen(ld, required[i].section, required[i].key))
-			report(ld, ld->line, "missing required key [%s] %s", required[i].section,
+			report(ld, ld->ini.line, "missing required key [%s] %s", required[i].section,
 			       required[i].key);
 	char base[SCN_NAME_MAX + 8];
 	if (seen(ld, "scenario", "name") && strcmp(s->name, file_base(ld->path, base, sizeof(base))))
@@ -346,22 +313,22 @@ static void validate(struct loader *ld)
 		       "[scenario] name '%s' must equal the file name '%s'", s->name, base);
 	/* No cert at all is a legal scenario (seed 000: "no certificate set"). */
 	if (s->cert[0] && !s->key[0] && s->fault != FAULT_CREDENTIAL_UNUSABLE)
-		report(ld, ld->line, "[server] key is required unless [fault] kind = credential-unusable");
+		report(ld, ld->ini.line, "[server] key is required unless [fault] kind = credential-unusable");
 	if (s->fault == FAULT_CREDENTIAL_UNUSABLE && !s->cert[0])
-		report(ld, ld->line, "[fault] kind = credential-unusable needs [server] cert");
+		report(ld, ld->ini.line, "[fault] kind = credential-unusable needs [server] cert");
 	if (s->fault == FAULT_KEY_MISMATCH && !s->fault_key[0])
-		report(ld, ld->line, "[fault] kind = key-mismatch needs [fault] sign_key");
+		report(ld, ld->ini.line, "[fault] kind = key-mismatch needs [fault] sign_key");
 	if (s->fault != FAULT_KEY_MISMATCH && s->fault_key[0])
-		report(ld, ld->line, "[fault] sign_key is only for kind = key-mismatch");
+		report(ld, ld->ini.line, "[fault] sign_key is only for kind = key-mismatch");
 	if (s->client_auth == CAUTH_NONE && (s->client_ca[0] || s->advertised_ca[0]))
-		report(ld, ld->line, "[server] client_ca/advertised_ca need client_auth = request|require");
+		report(ld, ld->ini.line, "[server] client_ca/advertised_ca need client_auth = request|require");
 	if (s->client_auth != CAUTH_NONE && !s->client_ca[0])
-		report(ld, ld->line, "[server] client_auth needs client_ca");
+		report(ld, ld->ini.line, "[server] client_auth needs client_ca");
 	int is_ftp = s->protocol != PROTO_HTTPS;
 	if (!is_ftp && seen_section(ld, "ftp"))
-		report(ld, ld->line, "[ftp] keys are only for ftps-* protocols");
+		report(ld, ld->ini.line, "[ftp] keys are only for ftps-* protocols");
 	if (is_ftp && (!s->ftp_user[0] || !s->ftp_password[0]))
-		report(ld, ld->line, "[ftp] user and password are required for ftps-* protocols");
+		report(ld, ld->ini.line, "[ftp] user and password are required for ftps-* protocols");
 }
 
 static void set_defaults(struct scenario *s)
@@ -376,14 +343,13 @@ int scenario_load_file(const char *path, struct scenario *s, FILE *err, int *n_e
 	struct loader ld = {.s = s, .path = path, .err = err, .last_row = -1};
 	set_defaults(s);
 	snprintf(s->file, sizeof(s->file), "%s", path);
-	ld.in = fopen(path, "r");
-	if (!ld.in) {
+	ld.ini.long_line_hint = "continue a description on indented lines";
+	int rc = ini_file_parse(&ld.ini, path, on_key, on_reader_error, &ld);
+	if (rc == -1) {
 		fprintf(err, "%s:0: cannot open: %s\n", path, strerror(errno));
 		*n_errors = 1;
 		return -1;
 	}
-	int rc = ini_parse_stream(counting_reader, &ld, on_key, &ld);
-	fclose(ld.in);
 	if (rc > 0)
 		report(&ld, rc, "syntax error (expected [section] or key = value)");
 	else if (rc < 0)
