@@ -21,6 +21,7 @@ static const char *const protocol_names[] = {TF_PROTOCOLS(TF_ENUM_NAME) NULL};
 static const char *const client_auth_names[] = {TF_CLIENT_AUTHS(TF_ENUM_NAME) NULL};
 static const char *const fault_names[] = {TF_FAULTS(TF_ENUM_NAME) NULL};
 static const char *const auth_tls_names[] = {TF_AUTH_TLS(TF_ENUM_NAME) NULL};
+static const char *const category_names[] = {TF_CATEGORIES(TF_ENUM_NAME) NULL};
 
 const char *const scenario_classes[] = {TF_CLASSES(TF_ENUM_NAME) NULL};
 
@@ -220,6 +221,7 @@ static int store_variant(struct loader *ld, const char *key, const char *v)
 		report(ld, ld->ini.line, "[expect] %s: too long", key);
 		return 1;
 	}
+	var->line = ld->ini.line;
 	ld->s->n_variants++;
 	return 1;
 }
@@ -301,7 +303,7 @@ static void validate(struct loader *ld)
 		const char *section, *key;
 	} required[] = {
 		{"scenario", "name"}, {"scenario", "summary"}, {"scenario", "source"},
-		{"server", "protocol"}, {"expect", "class"},
+		{"scenario", "category"}, {"server", "protocol"}, {"expect", "class"},
 	};
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (!seen(ld, required[i].section, required[i].key))
@@ -324,6 +326,13 @@ static void validate(struct loader *ld)
 		report(ld, ld->ini.line, "[server] client_ca/advertised_ca need client_auth = request|require");
 	if (s->client_auth != CAUTH_NONE && !s->client_ca[0])
 		report(ld, ld->ini.line, "[server] client_auth needs client_ca");
+	/* An expectation that the client connects with verification off is a
+	 * workaround; it must be labelled as the insecure one it is. */
+	for (int i = 0; i < s->n_variants; i++)
+		if (!strcmp(s->variants[i].key, "workaround.verify-none") &&
+		    !s->workaround_insecure[0])
+			report(ld, s->variants[i].line, "[expect] workaround.verify-none needs [scenario] "
+						 "workaround_insecure (the insecure workaround, in words)");
 	int is_ftp = s->protocol != PROTO_HTTPS;
 	if (!is_ftp && seen_section(ld, "ftp"))
 		report(ld, ld->ini.line, "[ftp] keys are only for ftps-* protocols");
@@ -450,6 +459,11 @@ const struct scenario *scenario_find(const struct scenario_set *set, const char 
 const char *scenario_protocol_name(int v) { return protocol_names[v]; }
 const char *scenario_fault_name(int v) { return fault_names[v]; }
 const char *scenario_client_auth_name(int v) { return client_auth_names[v]; }
+const char *scenario_category_name(int v)
+{
+	return v >= 0 && v < (int)(sizeof(category_names) / sizeof(category_names[0])) ? category_names[v]
+										      : NULL;
+}
 
 void scenario_versions_str(int versions, char *buf, size_t cap)
 {

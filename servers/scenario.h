@@ -34,6 +34,7 @@ enum scn_version { TF_TLS_VERSIONS(TF_VERSION_BIT) };
 struct scn_variant {
 	char key[SCN_NAME_MAX];	  /* e.g. "profile.rocky9", "client.java" */
 	char value[SCN_NAME_MAX]; /* a failure class */
+	int line;		  /* where the file sets it */
 };
 
 struct scenario {
@@ -42,7 +43,12 @@ struct scenario {
 	char name[SCN_NAME_MAX];
 	char summary[256];
 	char source[256];
+	int category; /* enum scn_category */
 	char description[SCN_TEXT_MAX];
+	char cause[SCN_TEXT_MAX];
+	char fix[SCN_TEXT_MAX];
+	char workaround[SCN_TEXT_MAX];
+	char workaround_insecure[SCN_TEXT_MAX];
 	char try_cmd[512];
 	/* [server] */
 	int protocol;
@@ -104,6 +110,7 @@ const struct scenario *scenario_find(const struct scenario_set *set, const char 
 const char *scenario_protocol_name(int v);
 const char *scenario_fault_name(int v);
 const char *scenario_client_auth_name(int v);
+const char *scenario_category_name(int v); /* NULL past the last */
 /* "tls1.2,tls1.3" style list of `versions` into buf. */
 void scenario_versions_str(int versions, char *buf, size_t cap);
 
