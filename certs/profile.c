@@ -59,6 +59,7 @@ static struct profile *new_profile(struct parse_state *st, const char *section)
 
 static const char *const kind_names[] = {PROF_KINDS(TF_ENUM_NAME) NULL};
 static const char *const key_type_names[] = {PROF_KEY_TYPES(TF_ENUM_NAME) NULL};
+static const char *const hash_names[] = {PROF_HASHES(TF_ENUM_NAME) NULL};
 
 /* *out = the index of v in names; -1 (out untouched) if it is not there. */
 static int set_enum(const char *const *names, const char *v, int *out)
@@ -78,6 +79,8 @@ static int set_key(struct profile *p, const char *k, const char *v)
 		return set_enum(kind_names, v, &p->kind);
 	if (!strcmp(k, "key"))
 		return set_enum(key_type_names, v, &p->key_type);
+	if (!strcmp(k, "hash"))
+		return set_enum(hash_names, v, &p->hash);
 	if (!strcmp(k, "subject"))
 		return copy_text(p->subject_cn, sizeof(p->subject_cn), v);
 	if (!strcmp(k, "issuer"))
