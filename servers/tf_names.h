@@ -108,6 +108,7 @@
 	X(CLS_NOT_YET_VALID, "not-yet-valid")                 \
 	X(CLS_BAD_PURPOSE, "bad-purpose")                     \
 	X(CLS_BAD_SIGNATURE, "bad-signature")                 \
+	X(CLS_WEAK_SIGNATURE, "weak-signature")               \
 	X(CLS_NO_SHARED_CIPHER, "no-shared-cipher")           \
 	X(CLS_PROTOCOL_VERSION, "protocol-version")           \
 	X(CLS_NOT_TLS, "not-tls")                             \
