@@ -23,8 +23,10 @@ def sanitized(binary):
 
 
 def make_n(*args):
-    """What make would run (-n: nothing is run or written but its parse-time stamps)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    """What make would run (-n: nothing is run or written but its parse-time stamps), for
+    the release build unless args say SANITIZE=1 (`make test SANITIZE=1` exports it)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "SANITIZE")}
     r = subprocess.run(["make", "-n", "--no-print-directory", *args], cwd=paths.ROOT, env=env,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
