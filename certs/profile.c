@@ -1,10 +1,10 @@
 /* profile — parse certs/profiles.ini with libinih and check it whole:
  * unknown keys, bad values and forward issuer references are errors. */
 #include "profile.h"
+#include "ini_file.h"
 #include "textval.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +13,8 @@ struct parse_state {
 	const char *path;
 	struct profile_set *set;
 	int errors;
-	int line; /* lines read so far: libinih does not pass line numbers */
-	FILE *fp;
+	int line; /* where an error is reported: inih's line, or a section's */
+	struct ini_file ini;
 };
 
 static void perr(struct parse_state *st, const char *fmt, const char *a, const char *b)
@@ -57,37 +57,30 @@ static struct profile *new_profile(struct parse_state *st, const char *section)
 	return p;
 }
 
-static int set_kind(struct profile *p, const char *v)
-{
-	if (!strcmp(v, "ca"))
-		p->kind = PK_CA;
-	else if (!strcmp(v, "leaf"))
-		p->kind = PK_LEAF;
-	else if (!strcmp(v, "key"))
-		p->kind = PK_KEY_ONLY;
-	else
-		return -1;
-	return 0;
-}
+static const char *const kind_names[] = {PROF_KINDS(TF_ENUM_NAME) NULL};
+static const char *const key_type_names[] = {PROF_KEY_TYPES(TF_ENUM_NAME) NULL};
+static const char *const hash_names[] = {PROF_HASHES(TF_ENUM_NAME) NULL};
 
-static int set_key_type(struct profile *p, const char *v)
+/* *out = the index of v in names; -1 (out untouched) if it is not there. */
+static int set_enum(const char *const *names, const char *v, int *out)
 {
-	if (!strcmp(v, "rsa2048"))
-		p->key_type = KEY_RSA2048;
-	else if (!strcmp(v, "ecc256"))
-		p->key_type = KEY_ECC256;
-	else
-		return -1;
-	return 0;
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(names[i], v)) {
+			*out = i;
+			return 0;
+		}
+	return -1;
 }
 
 /* One key=value; returns -1 for a bad value, -2 for an unknown key. */
 static int set_key(struct profile *p, const char *k, const char *v)
 {
 	if (!strcmp(k, "kind"))
-		return set_kind(p, v);
+		return set_enum(kind_names, v, &p->kind);
 	if (!strcmp(k, "key"))
-		return set_key_type(p, v);
+		return set_enum(key_type_names, v, &p->key_type);
+	if (!strcmp(k, "hash"))
+		return set_enum(hash_names, v, &p->hash);
 	if (!strcmp(k, "subject"))
 		return copy_text(p->subject_cn, sizeof(p->subject_cn), v);
 	if (!strcmp(k, "issuer"))
@@ -117,6 +110,7 @@ static int on_pair(void *user, const char *section, const char *key, const char 
 {
 	struct parse_state *st = user;
 	struct profile_set *set = st->set;
+	st->line = st->ini.line;
 	struct profile *p = set->n ? &set->items[set->n - 1] : NULL;
 	if (!section[0]) {
 		perr(st, "key '%s' outside a profile section%s", key, "");
@@ -135,14 +129,11 @@ static int on_pair(void *user, const char *section, const char *key, const char 
 	return 1;
 }
 
-/* Counts lines as libinih reads them, so errors carry a line number. */
-static char *counting_reader(char *buf, int size, void *stream)
+static void on_reader_error(void *user, int line, const char *msg)
 {
-	struct parse_state *st = stream;
-	char *r = fgets(buf, size, st->fp);
-	if (r)
-		st->line++;
-	return r;
+	struct parse_state *st = user;
+	st->line = line;
+	perr(st, "%s%s", msg, "");
 }
 
 static void check_profile(struct parse_state *st, const struct profile *p, int index)
@@ -167,16 +158,17 @@ int profiles_load(const char *path, struct profile_set *set)
 {
 	struct parse_state st = {.path = path, .set = set};
 	set->n = 0;
-	st.fp = fopen(path, "r");
-	if (!st.fp) {
+	int rc = ini_file_parse(&st.ini, path, on_pair, on_reader_error, &st);
+	if (rc == -1) {
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	int rc = ini_parse_stream(counting_reader, &st, on_pair, &st);
-	fclose(st.fp);
 	if (rc > 0) {
 		st.line = rc;
 		perr(&st, "syntax error%s%s", "", "");
+	} else if (rc < 0) {
+		st.line = 0;
+		perr(&st, "parser error (out of memory)%s%s", "", "");
 	}
 	for (int i = 0; i < set->n; i++)
 		check_profile(&st, &set->items[i], i);

@@ -8,13 +8,32 @@
 #define PROF_TEXT_MAX 256
 #define PROF_MAX 48
 
-enum prof_kind { PK_CA, PK_LEAF, PK_KEY_ONLY };
-enum prof_key { KEY_RSA2048, KEY_ECC256 };
+#include "tf_names.h" /* TF_ENUM_ID, TF_ENUM_NAME */
+
+/* The value lists of profiles.ini, X(id, name) as in tf_names.h. */
+#define PROF_KINDS(X)          \
+	X(PK_CA, "ca")         \
+	X(PK_LEAF, "leaf")     \
+	X(PK_KEY_ONLY, "key")
+#define PROF_KEY_TYPES(X)              \
+	X(KEY_RSA2048, "rsa2048")      \
+	X(KEY_ECC256, "ecc256")
+
+/* The hash the issuer signs with: X(id, name, RSA sigType, ECDSA sigType);
+ * the sigType columns are wolfCrypt's CTC_* (expanded in x509.c only). */
+#define PROF_HASHES(X)                                              \
+	X(HASH_SHA256, "sha256", CTC_SHA256wRSA, CTC_SHA256wECDSA)  \
+	X(HASH_SHA1, "sha1", CTC_SHAwRSA, CTC_SHAwECDSA)
+
+enum prof_kind { PROF_KINDS(TF_ENUM_ID) };
+enum prof_key { PROF_KEY_TYPES(TF_ENUM_ID) };
+enum prof_hash { PROF_HASHES(TF_ENUM_ID) };
 
 struct profile {
 	char name[PROF_NAME_MAX];
 	int kind;
 	int key_type;		     /* enum prof_key: rsa2048 (default) | ecc256 */
+	int hash;		     /* enum prof_hash: sha256 (default) | sha1 */
 	char subject_cn[PROF_TEXT_MAX];
 	char issuer[PROF_NAME_MAX];  /* "self" or an earlier profile */
 	int not_before_days;	     /* relative to now; negative = past */

@@ -167,16 +167,24 @@ static int set_issuer(Cert *cert, struct issued *out, const struct issued *issue
 	return wc_SetAuthKeyIdFromCert(cert, issuer->der, issuer->der_len);
 }
 
+static int sig_type(int hash, int ecdsa)
+{
+#define SIG_TYPE(id, name, rsa, ecc) if (hash == id) return ecdsa ? ecc : rsa;
+	PROF_HASHES(SIG_TYPE)
+#undef SIG_TYPE
+	return ecdsa ? CTC_SHA256wECDSA : CTC_SHA256wRSA;
+}
+
 static int make_cert(struct issued *out, const struct issued *issuer, WC_RNG *rng, char *err,
 		     size_t cap)
 {
 	const struct profile *p = out->p;
 	Cert cert;
 	int rc = wc_InitCert(&cert);
-	/* The signer's key decides the signature algorithm. */
+	/* The signer's key and the profile's hash decide the signature algorithm. */
 	const struct issued *signer = issuer ? issuer : out;
 	if (rc == 0) {
-		cert.sigType = signer->p->key_type == KEY_ECC256 ? CTC_SHA256wECDSA : CTC_SHA256wRSA;
+		cert.sigType = sig_type(p->hash, signer->p->key_type == KEY_ECC256);
 		set_subject(&cert, p);
 		rc = set_validity(&cert, p);
 	}

@@ -14,9 +14,9 @@ FUZZ_SMOKE_SECONDS ?= 15
 FUZZ_OBJ := $(B)/obj-fuzz
 FUZZ_OUT := $(B)/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-# The project's flags minus what is gcc-only or chosen per build.
-FUZZ_CFLAGS := $(filter-out -O2 -Wno-format-truncation -fsanitize=% -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer,$(CFLAGS)) -O1 $(FUZZ_SAN)
+# The project's base flags minus what is gcc-only or chosen per build (not the release
+# hardening: libFuzzer's sanitizers take its place, as for SANITIZE=1).
+FUZZ_CFLAGS := $(filter-out -O2 -Wno-format-truncation,$(BASE_CFLAGS)) -O1 $(FUZZ_SAN)
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_OUT)/%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:servers/%.c=$(FUZZ_OBJ)/%.o)
@@ -44,5 +44,6 @@ fuzz-smoke: $(FUZZ_BINS) $(CERTS)
 		"-runs=$(FUZZ_SMOKE_RUNS) -max_total_time=$(FUZZ_SMOKE_SECONDS) -timeout=10" $(FUZZ_TARGETS)
 
 TEST_EXTRA += fuzz-smoke
+CLEAN_EXTRA += $(FUZZ_OBJ) $(FUZZ_OUT)
 
 -include $(wildcard $(FUZZ_OBJ)/*.d $(FUZZ_OUT)/*.d)

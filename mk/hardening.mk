@@ -1,27 +1,43 @@
-# Hardening checks around the server build.
+# Hardening of the server build.
+#
+# The release build (not SANITIZE=1) compiles and links every C program make builds
+# (build/tlsfault, build/certgen, the unit tests, the bench programs) with the flags of
+# Debian's hardening=+all (dpkg-buildflags):
+#   -D_FORTIFY_SOURCE=2             glibc's checked memcpy/snprintf/read...: the *_chk
+#                                   variants, which abort on an overflow they can see
+#                                   (needs optimisation: BASE_CFLAGS has -O2)
+#   -fstack-protector-strong        a canary in every function with an array or an
+#                                   address-taken local (__stack_chk_fail)
+#   -fstack-clash-protection        stack probes, so a large frame cannot jump the guard page
+#   -fcf-protection                 CET: endbr64 landing pads and the shadow-stack note (x86)
+#   -fPIE / -pie                    a position-independent executable (ELF type DYN), so ASLR
+#                                   moves the program itself too
+#   -Wl,-z,relro -Wl,-z,now         full RELRO: every symbol bound at start (BIND_NOW), then
+#                                   the GOT made read-only (GNU_RELRO)
+# harness/tests/test_build.py checks each one in the ELF of build/tlsfault and build/certgen.
+# wolfSSL (build/wolfssl, scripts/build-wolfssl.sh) keeps its own flags: it is linked in as a
+# static library built position-independent by Debian's gcc (default PIE).
+#
+# SANITIZE=1 leaves them out: ASan+UBSan replace the checks (FORTIFY's *_chk would bypass
+# ASan's interceptors), and the flags must not change what the sanitizers see.
 #   make test SANITIZE=1   the whole suite against an ASan+UBSan server: the Makefile
 #                          links build/obj-san into the same build/tlsfault that pytest
 #                          runs, so every pytest test exercises the sanitized binary
 #                          (a report aborts the server: -fno-sanitize-recover=all; a
-#                          leak makes its SIGTERM exit non-zero, which the tests check)
+#                          leak makes its SIGTERM exit non-zero, which the tests check);
+#                          the Makefile's build/.flavor-* stamp relinks build/tlsfault
+#                          when the flavour changes
 #   make valgrind          a scenario session under valgrind (memcheck, leak check):
 #                          harness/tests/test_limits.py::test_valgrind_session_...,
 #                          also part of the normal `make test`; skipped for SANITIZE=1
-#
-# build/tlsfault is the same path for both flavours, and the objects of one flavour are
-# older than a binary linked from the other, so make alone would keep a sanitized binary
-# after `make SANITIZE=1; make` (or the reverse). The flavour of the last make is kept in
-# build/.tlsfault-flavor, rewritten (at parse time) only when it changes; main.o depends
-# on it, so a change of flavour recompiles main.o and relinks build/tlsfault. Nothing is
-# deleted, so a make of the other flavour cannot pull the binary from under a running test.
 
-TLSFAULT_FLAVOR_FILE := $(B)/.tlsfault-flavor
-ifneq ($(strip $(shell cat $(TLSFAULT_FLAVOR_FILE) 2>/dev/null)),$(OBJ))
-$(shell mkdir -p $(B) && echo '$(OBJ)' > $(TLSFAULT_FLAVOR_FILE))
+HARDEN_CFLAGS := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection \
+	-fcf-protection -fPIE
+HARDEN_LDFLAGS := -pie -Wl,-z,relro -Wl,-z,now
+ifneq ($(SANITIZE),1)
+CFLAGS += $(HARDEN_CFLAGS)
+LDFLAGS += $(HARDEN_LDFLAGS)
 endif
-$(TLSFAULT_FLAVOR_FILE):
-	@mkdir -p $(dir $@) && echo '$(OBJ)' > $@
-$(OBJ)/main.o: $(TLSFAULT_FLAVOR_FILE)
 
 VALGRIND_TEST := harness/tests/test_limits.py::test_valgrind_session_has_no_leak_or_invalid_access
 

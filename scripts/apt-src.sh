@@ -1,15 +1,23 @@
 #!/bin/sh
-# Derive a deb-src entry from the machine's own Debian sources so that
-# `apt-get source` works without naming any host ourselves.
+# A private apt configuration for `apt-get source` under DIR (e.g. build/apt), so that
+# fetching Debian's wolfSSL source needs no change to the host's apt sources:
+#   DIR/sources.list.d/tlsfault-src.sources  deb-src stanzas derived from the host's own
+#                                             Debian sources (no host named here)
+#   DIR/lists, DIR/cache                      their index and apt's cache, apart from
+#                                             /var/lib/apt/lists and /var/cache/apt
+#   DIR/apt.conf                              the settings above; use apt-get -c DIR/apt.conf
+# Prints the path of DIR/apt.conf. Writes nothing outside DIR.
 set -eu
-out=/etc/apt/sources.list.d/tlsfault-src.sources
+dir=$(realpath -m "$1")
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
-[ -f "$out" ] && exit 0
+mkdir -p "$dir/sources.list.d" "$dir/lists/partial" "$dir/cache/archives/partial"
+out="$dir/sources.list.d/tlsfault-src.sources"
 tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
 # deb822 files: copy each stanza that is Types: deb and serves $codename.
 for f in /etc/apt/sources.list.d/*.sources; do
   [ -f "$f" ] || continue
-  [ "$f" = "$out" ] && continue
+  case "$f" in */tlsfault-src.sources) continue ;; esac # an old deps.sh's entry
   awk -v cn="$codename" '
     function flush() {
       if (st != "" && isdeb && serves) { gsub(/Types:[^\n]*/, "Types: deb-src", st); printf "%s\n", st }
@@ -35,8 +43,17 @@ for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
 done
 if ! [ -s "$tmp" ]; then
   echo "apt-src: no Debian '$codename' source found to derive a deb-src entry from" >&2
-  rm -f "$tmp"; exit 1
+  exit 1
 fi
-install -m 0644 "$tmp" "$out"
-rm -f "$tmp"
-echo "apt-src: wrote $out"
+cmp -s "$tmp" "$out" 2>/dev/null || cp "$tmp" "$out"
+: >"$dir/sources.list" # apt reads this main list too: ours is empty
+# Downloads run as the caller: apt's _apt sandbox user may not enter the build tree.
+cat >"$dir/apt.conf.tmp" <<CONF
+Dir::Etc::SourceList "$dir/sources.list";
+Dir::Etc::SourceParts "$dir/sources.list.d";
+Dir::State::Lists "$dir/lists";
+Dir::Cache "$dir/cache";
+APT::Sandbox::User "$(id -un)";
+CONF
+mv "$dir/apt.conf.tmp" "$dir/apt.conf"
+echo "$dir/apt.conf"

@@ -34,11 +34,13 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$prefix/lib/libwo
 fi
 src="$prefix.src"
 rm -rf "$src" && mkdir -p "$src"
-sh "$here/apt-src.sh"
-# apt-get source needs fresh deb-src lists once.
-if ! (cd "$src" && apt-get source --download-only wolfssl >/dev/null 2>&1); then
-  apt-get update -qq
-  (cd "$src" && apt-get source --download-only wolfssl >/dev/null)
+# Debian's source package through a private apt configuration under build/apt
+# (scripts/apt-src.sh): the host's apt sources and lists are not touched.
+apt_conf=$(sh "$here/apt-src.sh" "$(dirname "$prefix")/apt")
+# The private deb-src lists are fetched once, and again when they are stale.
+if ! (cd "$src" && apt-get -c "$apt_conf" source --download-only wolfssl >/dev/null 2>&1); then
+  apt-get -c "$apt_conf" update -qq
+  (cd "$src" && apt-get -c "$apt_conf" source --download-only wolfssl >/dev/null)
 fi
 (cd "$src" && dpkg-source -x --no-check ./wolfssl_*.dsc tree >/dev/null)
 cd "$src/tree"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "tf_names.h"
 
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
@@ -133,14 +134,12 @@ static void put_u16_hex_list(struct json *j, const char *key, const uint16_t *v,
 
 static const char *version_name(uint16_t v)
 {
+#define TF_VERSION_CASE(id, config, wire, display) case wire: return display;
 	switch (v) {
-	case 0x0300: return "SSLv3";
-	case 0x0301: return "TLSv1";
-	case 0x0302: return "TLSv1.1";
-	case 0x0303: return "TLSv1.2";
-	case 0x0304: return "TLSv1.3";
+	TF_TLS_VERSIONS(TF_VERSION_CASE)
 	default: return NULL;
 	}
+#undef TF_VERSION_CASE
 }
 
 static void put_version_list(struct json *j, const char *key, const uint16_t *v, size_t n)

@@ -62,6 +62,11 @@ static int cmd_list(const struct cli *cli)
 		for (int i = 0; scenario_classes[i]; i++)
 			json_str(&j, scenario_classes[i]);
 		json_arr_close(&j);
+		json_key(&j, "categories");
+		json_arr_open(&j);
+		for (int i = 0; scenario_category_name(i); i++)
+			json_str(&j, scenario_category_name(i));
+		json_arr_close(&j);
 		json_key(&j, "scenarios");
 		json_arr_open(&j);
 		for (int i = 0; i < set.n; i++)
@@ -98,6 +103,20 @@ static void expand_try(const struct scenario *s, const char *certs, char *out, s
 	out[o] = '\0';
 }
 
+/* "\nTITLE:\n  line\n  line\n" for a multi-line text key; nothing if unset. */
+static void print_block(const char *title, const char *text)
+{
+	if (!text[0])
+		return;
+	printf("\n%s:\n  ", title);
+	for (const char *p = text; *p; p++) {
+		putchar(*p);
+		if (*p == '\n')
+			fputs("  ", stdout);
+	}
+	putchar('\n');
+}
+
 static int cmd_show(const struct cli *cli, const char *name)
 {
 	const struct scenario *s = scenario_find(&set, name);
@@ -115,8 +134,9 @@ static int cmd_show(const struct cli *cli, const char *name)
 	}
 	char versions[64];
 	scenario_versions_str(s->versions, versions, sizeof(versions));
-	printf("%s — %s\n\nsource:    %s\nprotocol:  %s\nport:      %d\nversions:  %s\n", s->name,
-	       s->summary, s->source, scenario_protocol_name(s->protocol), s->port, versions);
+	printf("%s — %s\n\nsource:    %s\ncategory:  %s\nprotocol:  %s\nport:      %d\nversions:  %s\n",
+	       s->name, s->summary, s->source, scenario_category_name(s->category),
+	       scenario_protocol_name(s->protocol), s->port, versions);
 	if (s->ciphers[0])
 		printf("ciphers:   %s\n", s->ciphers);
 	printf("cert:      %s\nkey:       %s\nfault:     %s\n", s->cert[0] ? s->cert : "(none)",
@@ -132,6 +152,11 @@ static int cmd_show(const struct cli *cli, const char *name)
 	printf("%s", s->expect_report[0] ? "\n" : "");
 	for (int i = 0; i < s->n_variants; i++)
 		printf("  %s: %s\n", s->variants[i].key, s->variants[i].value);
+	print_block("cause", s->cause);
+	print_block("fix", s->fix);
+	print_block("workaround", s->workaround);
+	print_block("INSECURE workaround (turns a TLS check off; only to confirm the diagnosis)",
+		    s->workaround_insecure);
 	if (s->try_cmd[0]) {
 		char cmd[1024];
 		expand_try(s, cli->serve.certs_dir, cmd, sizeof(cmd));

@@ -5,32 +5,25 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ini_file.h"
 #include "json.h"
 #include "sniff.h"
 
 enum key_type { T_STR, T_TEXT, T_PORT, T_PATH, T_ENUM, T_VERSIONS, T_BOOL, T_CLASS, T_ALERT };
 
-static const char *const protocol_names[] = {"https", "ftps-explicit", "ftps-implicit", NULL};
-static const char *const client_auth_names[] = {"none", "request", "require", NULL};
-static const char *const fault_names[] = {"none", "no-binding", "credential-unusable",
-					  "plaintext-service", "split-intolerant",
-					  "key-mismatch", NULL};
-static const char *const auth_tls_names[] = {"accept", "refuse", NULL};
+static const char *const protocol_names[] = {TF_PROTOCOLS(TF_ENUM_NAME) NULL};
+static const char *const client_auth_names[] = {TF_CLIENT_AUTHS(TF_ENUM_NAME) NULL};
+static const char *const fault_names[] = {TF_FAULTS(TF_ENUM_NAME) NULL};
+static const char *const auth_tls_names[] = {TF_AUTH_TLS(TF_ENUM_NAME) NULL};
+static const char *const category_names[] = {TF_CATEGORIES(TF_ENUM_NAME) NULL};
 
-const char *const scenario_classes[] = {
-	"ok", "untrusted-issuer", "untrusted-root", "self-signed", "hostname-mismatch", "expired",
-	"not-yet-valid", "bad-purpose", "bad-signature", "no-shared-cipher",
-	"protocol-version", "not-tls", "reset", "handshake-failure",
-	"peer-rejected-cert", "cert-required", "tls-required", "auth-tls-refused",
-	"incomplete-response", "timeout", "session-reuse-required", "refused", NULL,
-};
+const char *const scenario_classes[] = {TF_CLASSES(TF_ENUM_NAME) NULL};
 
 struct key_row {
 	const char *section, *key;
@@ -49,15 +42,17 @@ static const struct key_row key_rows[] = {
 #define N_ROWS (sizeof(key_rows) / sizeof(key_rows[0]))
 _Static_assert(N_ROWS <= SCN_KEYS_MAX, "raise SCN_KEYS_MAX in scenario.h");
 
-static const char *const version_names[] = {"tls1.0", "tls1.1", "tls1.2", "tls1.3", NULL};
+/* Config names of TF_TLS_VERSIONS by bit index; NULL: not selectable. */
+#define TF_VERSION_CONFIG(id, config, ...) config,
+static const char *const version_names[VI_COUNT] = {TF_TLS_VERSIONS(TF_VERSION_CONFIG)};
 
 struct loader {
 	struct scenario *s;
 	const char *path;
-	FILE *in, *err;
-	int line, n_errors;
+	FILE *err;
+	struct ini_file ini; /* its line: where inih is */
+	int n_errors;
 	int last_row, last_line; /* for multi-line T_TEXT continuation */
-	int indented;		 /* current line starts with blank: inih continuation */
 	unsigned char seen[N_ROWS];
 	int seen_line[N_ROWS];
 };
@@ -112,8 +107,10 @@ static int parse_versions(const char *v, int *out)
 	int bits = 0;
 	for (char *save = NULL, *tok = strtok_r(tmp, ", ", &save); tok;
 	     tok = strtok_r(NULL, ", ", &save)) {
-		int i = enum_index(version_names, tok);
-		if (i < 0)
+		int i = 0;
+		while (i < VI_COUNT && !(version_names[i] && !strcmp(version_names[i], tok)))
+			i++;
+		if (i == VI_COUNT)
 			return -1;
 		bits |= 1 << i;
 	}
@@ -207,23 +204,24 @@ static int store_variant(struct loader *ld, const char *key, const char *v)
 	if (!ok)
 		return 0;
 	if (!scenario_is_class(v)) {
-		report(ld, ld->line, "[expect] %s: unknown failure class '%.60s'", key, v);
+		report(ld, ld->ini.line, "[expect] %s: unknown failure class '%.60s'", key, v);
 		return 1;
 	}
 	for (int i = 0; i < ld->s->n_variants; i++)
 		if (!strcmp(ld->s->variants[i].key, key)) {
-			report(ld, ld->line, "[expect] %s: duplicate key", key);
+			report(ld, ld->ini.line, "[expect] %s: duplicate key", key);
 			return 1;
 		}
 	if (ld->s->n_variants == SCN_MAX_VARIANTS) {
-		report(ld, ld->line, "[expect]: too many variants (max %d)", SCN_MAX_VARIANTS);
+		report(ld, ld->ini.line, "[expect]: too many variants (max %d)", SCN_MAX_VARIANTS);
 		return 1;
 	}
 	struct scn_variant *var = &ld->s->variants[ld->s->n_variants];
 	if (copy_str(var->key, sizeof(var->key), key) || copy_str(var->value, sizeof(var->value), v)) {
-		report(ld, ld->line, "[expect] %s: too long", key);
+		report(ld, ld->ini.line, "[expect] %s: too long", key);
 		return 1;
 	}
+	var->line = ld->ini.line;
 	ld->s->n_variants++;
 	return 1;
 }
@@ -237,65 +235,32 @@ static int on_key(void *user, const char *section, const char *key, const char *
 			continue;
 		/* Only an indented line continues: "key = a" twice in a row is
 		 * a duplicate, not one value on two lines. */
-		int continuation = r->type == T_TEXT && ld->indented &&
-				   ld->last_row == (int)i && ld->last_line == ld->line - 1;
+		int continuation = r->type == T_TEXT && ld->ini.indented &&
+				   ld->last_row == (int)i && ld->last_line == ld->ini.line - 1;
 		if (ld->seen[i] && !continuation) {
-			report(ld, ld->line, "[%s] %s: duplicate key (first on line %d)", section,
+			report(ld, ld->ini.line, "[%s] %s: duplicate key (first on line %d)", section,
 			       key, ld->seen_line[i]);
 			return 1;
 		}
 		const char *why = store(ld, r, value, continuation);
 		if (why)
-			report(ld, ld->line, "[%s] %s: %s", section, key, why);
+			report(ld, ld->ini.line, "[%s] %s: %s", section, key, why);
 		ld->seen[i] = 1;
 		if (!continuation)
-			ld->seen_line[i] = ld->s->key_line[i] = ld->line;
+			ld->seen_line[i] = ld->s->key_line[i] = ld->ini.line;
 		ld->last_row = (int)i;
-		ld->last_line = ld->line;
+		ld->last_line = ld->ini.line;
 		return 1;
 	}
 	if (!strcmp(section, "expect") && store_variant(ld, key, value))
 		return 1;
-	report(ld, ld->line, "unknown key [%s] %s", section, key);
+	report(ld, ld->ini.line, "unknown key [%s] %s", section, key);
 	return 1; /* keep going: report every error in one run */
 }
 
-/* inih passes no line number to the handler (Debian builds it without
- * INI_HANDLER_LINENO), so the reader counts the lines it hands out. It
- * also refuses lines longer than inih's fixed buffer instead of letting
- * inih split them silently, and lines with a NUL byte, which fgets and
- * every string function after it would silently cut. */
-static char *counting_reader(char *str, int num, void *stream)
+static void on_reader_error(void *user, int line, const char *msg)
 {
-	struct loader *ld = stream;
-	int len = 0, c = EOF, nul_at = 0;
-	while (len < num - 1 && (c = getc(ld->in)) != EOF) {
-		if (c == '\0' && !nul_at)
-			nul_at = len + 1;
-		str[len++] = (char)c;
-		if (c == '\n')
-			break;
-	}
-	if (len == 0)
-		return NULL;
-	str[len] = '\0';
-	ld->line++;
-	ld->indented = str[0] == ' ' || str[0] == '\t';
-	if (len == num - 1 && c != '\n' && (c = getc(ld->in)) != EOF) {
-		while (c != EOF && c != '\n')
-			c = getc(ld->in);
-		report(ld, ld->line, "line longer than %d characters; continue a description "
-				     "on indented lines",
-		       num - 2);
-	}
-	if (nul_at) {
-		report(ld, ld->line, "NUL byte at column %d", nul_at);
-		/* The file is refused anyway; hand inih an empty line so the
-		 * cut value causes no second, misleading error. */
-		str[0] = '\n';
-		str[1] = '\0';
-	}
-	return str;
+	report(user, line, "%s", msg);
 }
 
 static int row_index(const char *section, const char *key)
@@ -338,11 +303,11 @@ static void validate(struct loader *ld)
 		const char *section, *key;
 	} required[] = {
 		{"scenario", "name"}, {"scenario", "summary"}, {"scenario", "source"},
-		{"server", "protocol"}, {"expect", "class"},
+		{"scenario", "category"}, {"server", "protocol"}, {"expect", "class"},
 	};
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (!seen(ld, required[i].section, required[i].key))
-			report(ld, ld->line, "missing required key [%s] %s", required[i].section,
+			report(ld, ld->ini.line, "missing required key [%s] %s", required[i].section,
 			       required[i].key);
 	char base[SCN_NAME_MAX + 8];
 	if (seen(ld, "scenario", "name") && strcmp(s->name, file_base(ld->path, base, sizeof(base))))
@@ -350,22 +315,29 @@ static void validate(struct loader *ld)
 		       "[scenario] name '%s' must equal the file name '%s'", s->name, base);
 	/* No cert at all is a legal scenario (seed 000: "no certificate set"). */
 	if (s->cert[0] && !s->key[0] && s->fault != FAULT_CREDENTIAL_UNUSABLE)
-		report(ld, ld->line, "[server] key is required unless [fault] kind = credential-unusable");
+		report(ld, ld->ini.line, "[server] key is required unless [fault] kind = credential-unusable");
 	if (s->fault == FAULT_CREDENTIAL_UNUSABLE && !s->cert[0])
-		report(ld, ld->line, "[fault] kind = credential-unusable needs [server] cert");
+		report(ld, ld->ini.line, "[fault] kind = credential-unusable needs [server] cert");
 	if (s->fault == FAULT_KEY_MISMATCH && !s->fault_key[0])
-		report(ld, ld->line, "[fault] kind = key-mismatch needs [fault] sign_key");
+		report(ld, ld->ini.line, "[fault] kind = key-mismatch needs [fault] sign_key");
 	if (s->fault != FAULT_KEY_MISMATCH && s->fault_key[0])
-		report(ld, ld->line, "[fault] sign_key is only for kind = key-mismatch");
+		report(ld, ld->ini.line, "[fault] sign_key is only for kind = key-mismatch");
 	if (s->client_auth == CAUTH_NONE && (s->client_ca[0] || s->advertised_ca[0]))
-		report(ld, ld->line, "[server] client_ca/advertised_ca need client_auth = request|require");
+		report(ld, ld->ini.line, "[server] client_ca/advertised_ca need client_auth = request|require");
 	if (s->client_auth != CAUTH_NONE && !s->client_ca[0])
-		report(ld, ld->line, "[server] client_auth needs client_ca");
+		report(ld, ld->ini.line, "[server] client_auth needs client_ca");
+	/* An expectation that the client connects with verification off is a
+	 * workaround; it must be labelled as the insecure one it is. */
+	for (int i = 0; i < s->n_variants; i++)
+		if (!strcmp(s->variants[i].key, "workaround.verify-none") &&
+		    !s->workaround_insecure[0])
+			report(ld, s->variants[i].line, "[expect] workaround.verify-none needs [scenario] "
+						 "workaround_insecure (the insecure workaround, in words)");
 	int is_ftp = s->protocol != PROTO_HTTPS;
 	if (!is_ftp && seen_section(ld, "ftp"))
-		report(ld, ld->line, "[ftp] keys are only for ftps-* protocols");
+		report(ld, ld->ini.line, "[ftp] keys are only for ftps-* protocols");
 	if (is_ftp && (!s->ftp_user[0] || !s->ftp_password[0]))
-		report(ld, ld->line, "[ftp] user and password are required for ftps-* protocols");
+		report(ld, ld->ini.line, "[ftp] user and password are required for ftps-* protocols");
 }
 
 static void set_defaults(struct scenario *s)
@@ -380,14 +352,13 @@ int scenario_load_file(const char *path, struct scenario *s, FILE *err, int *n_e
 	struct loader ld = {.s = s, .path = path, .err = err, .last_row = -1};
 	set_defaults(s);
 	snprintf(s->file, sizeof(s->file), "%s", path);
-	ld.in = fopen(path, "r");
-	if (!ld.in) {
+	ld.ini.long_line_hint = "continue a description on indented lines";
+	int rc = ini_file_parse(&ld.ini, path, on_key, on_reader_error, &ld);
+	if (rc == -1) {
 		fprintf(err, "%s:0: cannot open: %s\n", path, strerror(errno));
 		*n_errors = 1;
 		return -1;
 	}
-	int rc = ini_parse_stream(counting_reader, &ld, on_key, &ld);
-	fclose(ld.in);
 	if (rc > 0)
 		report(&ld, rc, "syntax error (expected [section] or key = value)");
 	else if (rc < 0)
@@ -488,12 +459,17 @@ const struct scenario *scenario_find(const struct scenario_set *set, const char 
 const char *scenario_protocol_name(int v) { return protocol_names[v]; }
 const char *scenario_fault_name(int v) { return fault_names[v]; }
 const char *scenario_client_auth_name(int v) { return client_auth_names[v]; }
+const char *scenario_category_name(int v)
+{
+	return v >= 0 && v < (int)(sizeof(category_names) / sizeof(category_names[0])) ? category_names[v]
+										      : NULL;
+}
 
 void scenario_versions_str(int versions, char *buf, size_t cap)
 {
 	buf[0] = '\0';
-	for (int i = 0; version_names[i]; i++)
-		if (versions & (1 << i)) {
+	for (int i = 0; i < VI_COUNT; i++)
+		if (versions & (1 << i) && version_names[i]) {
 			strncat(buf, buf[0] ? "," : "", cap - strlen(buf) - 1);
 			strncat(buf, version_names[i], cap - strlen(buf) - 1);
 		}

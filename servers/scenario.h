@@ -16,24 +16,25 @@
 #define SCN_MAX 64
 #define SCN_KEYS_MAX 48 /* rows of scenario_keys.h, with room */
 
-enum scn_protocol { PROTO_HTTPS, PROTO_FTPS_EXPLICIT, PROTO_FTPS_IMPLICIT };
-enum scn_client_auth { CAUTH_NONE, CAUTH_REQUEST, CAUTH_REQUIRE };
-enum scn_fault {
-	FAULT_NONE,
-	FAULT_NO_BINDING,	    /* seed 001 scenario 4: read ClientHello, reset */
-	FAULT_CREDENTIAL_UNUSABLE,  /* seed 001 scenarios 1-2: cert, no usable key */
-	FAULT_PLAINTEXT_SERVICE,    /* seed 001 scenario 3: another process on the port */
-	FAULT_SPLIT_INTOLERANT,	    /* seed 001 scenario 6: first record = request */
-	FAULT_KEY_MISMATCH,	    /* signs with a key that is not the cert's */
-};
-enum scn_auth_tls { AUTHTLS_ACCEPT, AUTHTLS_REFUSE };
+#include "tf_names.h"
 
-/* TLS version bits for `versions`. */
-enum { V_TLS10 = 1, V_TLS11 = 2, V_TLS12 = 4, V_TLS13 = 8 };
+enum scn_protocol { TF_PROTOCOLS(TF_ENUM_ID) };
+enum scn_client_auth { TF_CLIENT_AUTHS(TF_ENUM_ID) };
+enum scn_fault { TF_FAULTS(TF_ENUM_ID) };
+enum scn_auth_tls { TF_AUTH_TLS(TF_ENUM_ID) };
+enum scn_category { TF_CATEGORIES(TF_ENUM_ID) };
+
+/* TLS version bits for `versions`: V_TLS12 is 1 << VI_V_TLS12, in the
+ * order of TF_TLS_VERSIONS (oldest first, so a range is contiguous). */
+#define TF_VERSION_INDEX(id, ...) VI_##id,
+#define TF_VERSION_BIT(id, ...) id = 1 << VI_##id,
+enum { TF_TLS_VERSIONS(TF_VERSION_INDEX) VI_COUNT };
+enum scn_version { TF_TLS_VERSIONS(TF_VERSION_BIT) };
 
 struct scn_variant {
 	char key[SCN_NAME_MAX];	  /* e.g. "profile.rocky9", "client.java" */
 	char value[SCN_NAME_MAX]; /* a failure class */
+	int line;		  /* where the file sets it */
 };
 
 struct scenario {
@@ -42,7 +43,12 @@ struct scenario {
 	char name[SCN_NAME_MAX];
 	char summary[256];
 	char source[256];
+	int category; /* enum scn_category */
 	char description[SCN_TEXT_MAX];
+	char cause[SCN_TEXT_MAX];
+	char fix[SCN_TEXT_MAX];
+	char workaround[SCN_TEXT_MAX];
+	char workaround_insecure[SCN_TEXT_MAX];
 	char try_cmd[512];
 	/* [server] */
 	int protocol;
@@ -104,6 +110,7 @@ const struct scenario *scenario_find(const struct scenario_set *set, const char 
 const char *scenario_protocol_name(int v);
 const char *scenario_fault_name(int v);
 const char *scenario_client_auth_name(int v);
+const char *scenario_category_name(int v); /* NULL past the last */
 /* "tls1.2,tls1.3" style list of `versions` into buf. */
 void scenario_versions_str(int versions, char *buf, size_t cap);
 

@@ -16,14 +16,13 @@ static const char *wolf_err(int rc)
 	return msg;
 }
 
+/* A `versions` bit's wire code, which is what wolfSSL's min/max take. */
 static int version_code(int bit)
 {
-	switch (bit) {
-	case V_TLS10: return TLS1_VERSION;
-	case V_TLS11: return TLS1_1_VERSION;
-	case V_TLS12: return TLS1_2_VERSION;
-	default: return TLS1_3_VERSION;
-	}
+#define TF_VERSION_WIRE(id, config, wire, display) if (bit == id) return wire;
+	TF_TLS_VERSIONS(TF_VERSION_WIRE)
+#undef TF_VERSION_WIRE
+	return TLS1_3_VERSION;
 }
 
 static int set_versions(WOLFSSL_CTX *ctx, int versions)

@@ -42,89 +42,99 @@ struct bad_case {
 /* Sorted by file name, the order scenario_load_dir() reports them in. */
 static const struct bad_case bad_cases[] = {
 	{"bad-bool.ini", 3,
-	 P "bad-bool.ini:12: [ftp] require_tls: expected yes or no\n"
-	 P "bad-bool.ini:13: [ftp] data_reuse: expected yes or no\n"
-	 P "bad-bool.ini:14: [ftp] auth_tls: bad value 'perhaps' (one of: accept, refuse)\n"},
+	 P "bad-bool.ini:13: [ftp] require_tls: expected yes or no\n"
+	 P "bad-bool.ini:14: [ftp] data_reuse: expected yes or no\n"
+	 P "bad-bool.ini:15: [ftp] auth_tls: bad value 'perhaps' (one of: accept, refuse)\n"},
 	{"bad-enum.ini", 3,
-	 P "bad-enum.ini:7: [server] protocol: bad value 'http' (one of: https, ftps-explicit, ftps-implicit)\n"
-	 P "bad-enum.ini:8: [server] client_auth: bad value 'always' (one of: none, request, require)\n"
-	 P "bad-enum.ini:11: [fault] kind: bad value 'broken-everything' (one of: none, no-binding, credential-unusable, plaintext-service, split-intolerant, key-mismatch)\n"},
+	 P "bad-enum.ini:8: [server] protocol: bad value 'http' (one of: https, ftps-explicit, ftps-implicit)\n"
+	 P "bad-enum.ini:9: [server] client_auth: bad value 'always' (one of: none, request, require)\n"
+	 P "bad-enum.ini:12: [fault] kind: bad value 'broken-everything' (one of: none, no-binding, credential-unusable, plaintext-service, split-intolerant, key-mismatch)\n"},
 	{"bad-values.ini", 5,
-	 P "bad-values.ini:8: [server] versions: a contiguous list of tls1.0, tls1.1, tls1.2, tls1.3\n"
-	 P "bad-values.ini:9: [server] cert: path must be relative to the certs dir, without '..'\n"
-	 P "bad-values.ini:10: [server] key: path must be relative to the certs dir, without '..'\n"
-	 P "bad-values.ini:13: [expect] class: unknown failure class 'broken'\n"
-	 P "bad-values.ini:14: [expect] alert: unknown alert 'unknown_cat' (use names like unknown_ca)\n"},
+	 P "bad-values.ini:9: [server] versions: a contiguous list of tls1.0, tls1.1, tls1.2, tls1.3\n"
+	 P "bad-values.ini:10: [server] cert: path must be relative to the certs dir, without '..'\n"
+	 P "bad-values.ini:11: [server] key: path must be relative to the certs dir, without '..'\n"
+	 P "bad-values.ini:14: [expect] class: unknown failure class 'broken'\n"
+	 P "bad-values.ini:15: [expect] alert: unknown alert 'unknown_cat' (use names like unknown_ca)\n"},
+	/* category: one of tf_names.h's TF_CATEGORIES, and required. */
+	{"category-missing.ini", 1,
+	 P "category-missing.ini:12: missing required key [scenario] category\n"},
+	{"category-unknown.ini", 1,
+	 P "category-unknown.ini:5: [scenario] category: bad value 'certificates' (one of: certificate, chain, revocation, protocol, cipher, key-exchange, extension, mtls, ftps, deployment)\n"},
 	/* An indented line after a gap does not continue the text. */
 	{"continuation-gap.ini", 1,
-	 P "continuation-gap.ini:7: [scenario] description: duplicate key (first on line 5)\n"},
+	 P "continuation-gap.ini:8: [scenario] description: duplicate key (first on line 6)\n"},
 	{"cross-fault.ini", 2,
-	 P "cross-fault.ini:14: [fault] kind = credential-unusable needs [server] cert\n"
-	 P "cross-fault.ini:14: [server] client_auth needs client_ca\n"},
+	 P "cross-fault.ini:15: [fault] kind = credential-unusable needs [server] cert\n"
+	 P "cross-fault.ini:15: [server] client_auth needs client_ca\n"},
 	{"cross-ftps.ini", 2,
-	 P "cross-ftps.ini:15: [fault] kind = key-mismatch needs [fault] sign_key\n"
-	 P "cross-ftps.ini:15: [ftp] user and password are required for ftps-* protocols\n"},
+	 P "cross-ftps.ini:16: [fault] kind = key-mismatch needs [fault] sign_key\n"
+	 P "cross-ftps.ini:16: [ftp] user and password are required for ftps-* protocols\n"},
 	{"cross-https.ini", 4,
-	 P "cross-https.ini:18: [server] key is required unless [fault] kind = credential-unusable\n"
-	 P "cross-https.ini:18: [fault] sign_key is only for kind = key-mismatch\n"
-	 P "cross-https.ini:18: [server] client_ca/advertised_ca need client_auth = request|require\n"
-	 P "cross-https.ini:18: [ftp] keys are only for ftps-* protocols\n"},
+	 P "cross-https.ini:19: [server] key is required unless [fault] kind = credential-unusable\n"
+	 P "cross-https.ini:19: [fault] sign_key is only for kind = key-mismatch\n"
+	 P "cross-https.ini:19: [server] client_ca/advertised_ca need client_auth = request|require\n"
+	 P "cross-https.ini:19: [ftp] keys are only for ftps-* protocols\n"},
 	{"duplicate-key.ini", 3,
-	 P "duplicate-key.ini:5: [scenario] summary: duplicate key (first on line 3)\n"
-	 P "duplicate-key.ini:7: [scenario] description: duplicate key (first on line 6)\n"
-	 P "duplicate-key.ini:12: [server] port: duplicate key (first on line 11)\n"},
+	 P "duplicate-key.ini:6: [scenario] summary: duplicate key (first on line 3)\n"
+	 P "duplicate-key.ini:8: [scenario] description: duplicate key (first on line 7)\n"
+	 P "duplicate-key.ini:13: [server] port: duplicate key (first on line 12)\n"},
 	{"ftp-on-https.ini", 1,
-	 P "ftp-on-https.ini:14: [ftp] keys are only for ftps-* protocols\n"},
+	 P "ftp-on-https.ini:15: [ftp] keys are only for ftps-* protocols\n"},
 	{"long-line.ini", 2,
-	 P "long-line.ini:11: line longer than 198 characters; continue a description on indented lines\n"
-	 P "long-line.ini:12: [expect] alert: unknown alert 'nonsense' (use names like unknown_ca)\n"},
+	 P "long-line.ini:12: line longer than 198 characters; continue a description on indented lines\n"
+	 P "long-line.ini:13: [expect] alert: unknown alert 'nonsense' (use names like unknown_ca)\n"},
 	{"long-value.ini", 2,
 	 P "long-value.ini:2: [scenario] name: value too long\n"
 	 P "long-value.ini:2: [scenario] name '' must equal the file name 'long-value'\n"},
 	{"many.ini", 7,
 	 P "many.ini:4: [scenario] summary: duplicate key (first on line 3)\n"
-	 P "many.ini:7: [server] protocol: bad value 'gopher' (one of: https, ftps-explicit, ftps-implicit)\n"
-	 P "many.ini:8: [server] port: port must be an integer 0-65535\n"
-	 P "many.ini:9: unknown key [server] bogus\n"
-	 P "many.ini:12: [expect] class: unknown failure class 'nope'\n"
-	 P "many.ini:13: [expect] profile.x: unknown failure class 'nope'\n"
-	 P "many.ini:13: missing required key [scenario] source\n"},
-	{"missing-required.ini", 4,
+	 P "many.ini:8: [server] protocol: bad value 'gopher' (one of: https, ftps-explicit, ftps-implicit)\n"
+	 P "many.ini:9: [server] port: port must be an integer 0-65535\n"
+	 P "many.ini:10: unknown key [server] bogus\n"
+	 P "many.ini:13: [expect] class: unknown failure class 'nope'\n"
+	 P "many.ini:14: [expect] profile.x: unknown failure class 'nope'\n"
+	 P "many.ini:14: missing required key [scenario] source\n"},
+	{"missing-required.ini", 5,
 	 P "missing-required.ini:2: missing required key [scenario] summary\n"
 	 P "missing-required.ini:2: missing required key [scenario] source\n"
+	 P "missing-required.ini:2: missing required key [scenario] category\n"
 	 P "missing-required.ini:2: missing required key [server] protocol\n"
 	 P "missing-required.ini:2: missing required key [expect] class\n"},
 	{"name-mismatch.ini", 1,
 	 P "name-mismatch.ini:2: [scenario] name 'something-else' must equal the file name 'name-mismatch'\n"},
 	/* A NUL would cut the value (cert = "leaf") without a word. */
 	{"nul-byte.ini", 1,
-	 P "nul-byte.ini:12: NUL byte at column 12\n"},
+	 P "nul-byte.ini:13: NUL byte at column 12\n"},
 	{"port-negative.ini", 1,
-	 P "port-negative.ini:8: [server] port: port must be an integer 0-65535\n"},
+	 P "port-negative.ini:9: [server] port: port must be an integer 0-65535\n"},
 	{"port-number.ini", 1,
-	 P "port-number.ini:8: [server] port: port must be an integer 0-65535\n"},
+	 P "port-number.ini:9: [server] port: port must be an integer 0-65535\n"},
 	{"port-range.ini", 1,
-	 P "port-range.ini:8: [server] port: port must be an integer 0-65535\n"},
+	 P "port-range.ini:9: [server] port: port must be an integer 0-65535\n"},
 	{"syntax.ini", 2,
-	 P "syntax.ini:9: [server] port: port must be an integer 0-65535\n"
-	 P "syntax.ini:8: syntax error (expected [section] or key = value)\n"},
+	 P "syntax.ini:10: [server] port: port must be an integer 0-65535\n"
+	 P "syntax.ini:9: syntax error (expected [section] or key = value)\n"},
 	{"text-too-long.ini", 1,
-	 P "text-too-long.ini:16: [scenario] description: text too long\n"},
+	 P "text-too-long.ini:17: [scenario] description: text too long\n"},
 	{"too-many-variants.ini", 1,
-	 P "too-many-variants.ini:35: [expect]: too many variants (max 24)\n"},
+	 P "too-many-variants.ini:36: [expect]: too many variants (max 24)\n"},
 	{"unknown-key.ini", 2,
-	 P "unknown-key.ini:8: unknown key [server] prot\n"
-	 P "unknown-key.ini:10: unknown key [scenario] nmae\n"},
+	 P "unknown-key.ini:9: unknown key [server] prot\n"
+	 P "unknown-key.ini:11: unknown key [scenario] nmae\n"},
 	{"unknown-section.ini", 1,
-	 P "unknown-section.ini:10: unknown key [servre] port\n"},
+	 P "unknown-section.ini:11: unknown key [servre] port\n"},
+	/* A verify-none expectation without its insecure workaround in words;
+	 * the secure workaround key does not stand in for it. */
+	{"unlabelled-insecure.ini", 1,
+	 P "unlabelled-insecure.ini:17: [expect] workaround.verify-none needs [scenario] workaround_insecure (the insecure workaround, in words)\n"},
 	{"variants.ini", 5,
-	 P "variants.ini:11: unknown key [expect] profile.\n"
-	 P "variants.ini:12: [expect] client.java: unknown failure class 'bogus'\n"
-	 P "variants.ini:14: [expect] workaround.x: duplicate key\n"
-	 P "variants.ini:15: unknown key [expect] frob.x\n"
-	 P "variants.ini:16: [expect] client.jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj: too long\n"},
+	 P "variants.ini:12: unknown key [expect] profile.\n"
+	 P "variants.ini:13: [expect] client.java: unknown failure class 'bogus'\n"
+	 P "variants.ini:15: [expect] workaround.x: duplicate key\n"
+	 P "variants.ini:16: unknown key [expect] frob.x\n"
+	 P "variants.ini:17: [expect] client.jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj: too long\n"},
 	{"versions-empty.ini", 1,
-	 P "versions-empty.ini:8: [server] versions: a contiguous list of tls1.0, tls1.1, tls1.2, tls1.3\n"},
+	 P "versions-empty.ini:9: [server] versions: a contiguous list of tls1.0, tls1.1, tls1.2, tls1.3\n"},
 };
 
 static void test_bad_file(void **state)
@@ -330,13 +340,47 @@ static void test_ftps_implicit_mtls(void **state)
 	assert_variant(s, 1, "workaround.none", "cert-required");
 }
 
+/* category, cause, fix and the two workaround keys: read, continued,
+ * and in `show --json`, the secure and the insecure workaround apart. */
+static void test_https_self_signed_keys(void **state)
+{
+	(void)state;
+	const struct scenario *s = load_good("https-self-signed");
+	assert_int_equal(s->category, CAT_CERTIFICATE);
+	assert_string_equal(s->cause, "The server presents a self-signed test certificate.");
+	assert_string_equal(s->fix, "Install a certificate issued by a trusted CA.");
+	assert_string_equal(s->workaround, "Trust that very certificate:\ncurl --cacert server.pem");
+	assert_string_equal(s->workaround_insecure,
+			    "Turn verification off (curl -k): the client can no longer tell this "
+			    "server\nfrom an attacker's.");
+	assert_variant(s, 0, "workaround.verify-none", "ok");
+	assert_int_equal(s->variants[0].line, 22);
+	static char buf[16384];
+	struct json j;
+	json_init(&j, buf, sizeof(buf));
+	scenario_to_json(s, &j);
+	assert_int_equal(j.truncated, 0);
+	assert_non_null(strstr(buf, "\"source\":\"seed 001 scenario 2 (test certificate)\","
+				    "\"category\":\"certificate\",\"description\":"));
+	assert_non_null(strstr(buf, "\"cause\":\"The server presents a self-signed test "
+				    "certificate.\",\"fix\":\"Install a certificate issued by a "
+				    "trusted CA.\",\"workaround\":\"Trust that very certificate:"
+				    "\\u000acurl --cacert server.pem\",\"workaround_insecure\":\"Turn "));
+	/* A scenario without them shows them empty, never absent. */
+	s = load_good("https-valid");
+	json_init(&j, buf, sizeof(buf));
+	scenario_to_json(s, &j);
+	assert_non_null(strstr(buf, "\"cause\":\"\",\"fix\":\"\",\"workaround\":\"\","
+				    "\"workaround_insecure\":\"\""));
+}
+
 static void test_good_dir(void **state)
 {
 	(void)state;
 	static const char *const names[] = {
 		"ftps-explicit-valid", "ftps-implicit-mtls", "https-cert-without-key",
 		"https-key-mismatch", "https-no-binding", "https-port-taken",
-		"https-split-record-intolerant", "https-tls10-only", "https-valid",
+		"https-self-signed", "https-split-record-intolerant", "https-tls10-only", "https-valid",
 	};
 	static struct scenario_set set;
 	char *text;
@@ -383,6 +427,14 @@ static void test_names(void **state)
 	assert_string_equal(scenario_protocol_name(PROTO_FTPS_IMPLICIT), "ftps-implicit");
 	assert_string_equal(scenario_fault_name(FAULT_KEY_MISMATCH), "key-mismatch");
 	assert_string_equal(scenario_client_auth_name(CAUTH_REQUEST), "request");
+	assert_string_equal(scenario_category_name(CAT_CERTIFICATE), "certificate");
+	assert_string_equal(scenario_category_name(CAT_KEY_EXCHANGE), "key-exchange");
+	assert_string_equal(scenario_category_name(CAT_DEPLOYMENT), "deployment");
+	/* SSL 3.0 is a wire-only row of TF_TLS_VERSIONS: never a config name. */
+	scenario_versions_str(V_SSL30 | V_TLS10, v, sizeof(v));
+	assert_string_equal(v, "tls1.0");
+	assert_int_equal(V_TLS11, V_TLS10 << 1);
+	assert_int_equal(V_TLS13, V_TLS12 << 1);
 	scenario_versions_str(V_TLS12 | V_TLS13, v, sizeof(v));
 	assert_string_equal(v, "tls1.2,tls1.3");
 	scenario_versions_str(V_TLS10 | V_TLS11 | V_TLS12 | V_TLS13, v, 12);
@@ -406,9 +458,9 @@ static void test_check_files(void **state)
 	fclose(err);
 	char want[1024];
 	snprintf(want, sizeof(want),
-		 GOOD "/https-valid.ini:12: [server] cert: %s/leaf-valid.chain.pem: cannot read: "
+		 GOOD "/https-valid.ini:13: [server] cert: %s/leaf-valid.chain.pem: cannot read: "
 		      "No such file or directory\n"
-		 GOOD "/https-valid.ini:13: [server] key: %s/leaf-valid.key: cannot read: "
+		 GOOD "/https-valid.ini:14: [server] key: %s/leaf-valid.key: cannot read: "
 		      "No such file or directory\n", dir, dir);
 	assert_string_equal(text, want);
 	free(text);
@@ -418,7 +470,7 @@ static void test_check_files(void **state)
 	err = open_memstream(&text, &size);
 	assert_int_equal(scenario_check_files(s, dir, err, "tlsfault: ", 1), 1);
 	fclose(err);
-	snprintf(want, sizeof(want), "tlsfault: " GOOD "/https-valid.ini:12: [server] cert: "
+	snprintf(want, sizeof(want), "tlsfault: " GOOD "/https-valid.ini:13: [server] cert: "
 		 "%s/leaf-valid.chain.pem: cannot read: not a regular file\n", dir);
 	assert_string_equal(text, want);
 	free(text);
@@ -456,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_https_tls10_only),
 		cmocka_unit_test(test_ftps_explicit),
 		cmocka_unit_test(test_ftps_implicit_mtls),
+		cmocka_unit_test(test_https_self_signed_keys),
 		cmocka_unit_test(test_good_dir),
 		cmocka_unit_test(test_to_json),
 		cmocka_unit_test(test_names),
