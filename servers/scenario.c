@@ -193,10 +193,11 @@ static const char *store(struct loader *ld, const struct key_row *r, const char 
 	return "internal: bad key type";
 }
 
-/* [expect] profile.NAME / client.NAME / workaround.NAME = class */
+/* [expect] profile.NAME / client.NAME / trait.NAME / workaround.NAME = class
+ * (trait names are the harness's vocabulary: harness/tlsfault_harness/clients/base.py) */
 static int store_variant(struct loader *ld, const char *key, const char *v)
 {
-	static const char *const prefixes[] = {"profile.", "client.", "workaround.", NULL};
+	static const char *const prefixes[] = {"profile.", "client.", "trait.", "workaround.", NULL};
 	int ok = 0;
 	for (int i = 0; prefixes[i]; i++)
 		if (!strncmp(key, prefixes[i], strlen(prefixes[i])) && key[strlen(prefixes[i])])

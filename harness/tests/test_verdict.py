@@ -1,5 +1,7 @@
 """The verdict logic on synthetic observations: each rule must be able to
 turn a cell red (the events are what the server would have logged)."""
+import pytest
+
 from tlsfault_harness.clients import Result
 from tlsfault_harness.matrix.cell import Cell
 from tlsfault_harness.matrix.verdict import expectation, judge
@@ -246,3 +248,31 @@ def test_rows_whose_cells_did_not_run_are_not_stale():
     assert stale_exceptions([skipped]) == []
     # another client's cell of the same scenario is outside the wget row
     assert eku_row() not in [i for i, _ in stale_exceptions([eku_cell(client="curl")])]
+
+
+def test_trait_rows_apply_to_clients_with_the_trait():
+    info = {"name": "x", "expect": {"class": "ok", "variants": {
+        "trait.cert-by-ca-name": "cert-required", "client.lftp": "peer-rejected-cert"}}}
+    assert expectation(info, "go", "default") == "cert-required"
+    assert expectation(info, "java", "default") == "cert-required"
+    assert expectation(info, "curl", "default") == "ok"
+    # a client's own row wins over its traits
+    assert expectation(info, "lftp", "default") == "peer-rejected-cert"
+
+
+def test_two_traits_expecting_different_classes_are_an_error():
+    info = {"name": "x", "expect": {"class": "ok", "variants": {
+        "trait.cert-by-ca-name": "cert-required", "trait.tls10-off-by-default": "protocol-version"}}}
+    with pytest.raises(ValueError, match="traits of java"):
+        expectation(info, "java", "default")
+
+
+def test_every_trait_a_scenario_or_client_names_is_in_the_vocabulary():
+    from tlsfault_harness.clients import CLIENTS, scenario_infos
+    from tlsfault_harness.clients.base import TRAITS
+    for c in CLIENTS.values():
+        assert c.traits <= TRAITS.keys(), c.name
+    for name, info in scenario_infos().items():
+        for key in info["expect"].get("variants", {}):
+            if key.startswith("trait."):
+                assert key[len("trait."):] in TRAITS, f"{name}: {key}"

@@ -131,8 +131,23 @@ def kind(protocol):
     return "ftps" if protocol in FTPS else protocol
 
 
+# Behaviours of real clients that decide a scenario's outcome. A scenario
+# says `trait.NAME = class` in [expect]; a client module lists the traits
+# its client has, so a new client with a known behaviour needs no scenario
+# edit (a `client.NAME` row stays for one tool's own quirk).
+TRAITS = {
+    "cert-by-ca-name": "chooses its client certificate by the CA names of the CertificateRequest "
+                       "and sends none when none matches",
+    "no-record-split": "never splits the first CBC application record (no 1/n-1 or 0/n)",
+    "tls10-off-by-default": "refuses TLS 1.0 unless told otherwise (the default profile)",
+    "no-data-session-reuse": "does not resume the control connection's TLS session on the "
+                             "FTPS data connection",
+}
+
+
 class Client:
     name = ""
+    traits = frozenset()  # keys of TRAITS
     family = ""        # TLS stack: openssl, gnutls, jsse, boringssl, node-openssl, go
     binary = ""
     weight = 1         # how slow a run is, for the matrix's scheduling

@@ -31,6 +31,7 @@ def _make_nssdb(db, ca):
 
 class Chromium(Client):
     name, family, binary = "chromium", "boringssl", "chromium"
+    traits = frozenset({"tls10-off-by-default"})
     column = 9
     weight = 10
     _home_lock = threading.Lock()  # scenarios run in parallel threads

@@ -9,6 +9,7 @@ LEGACY_PRIORITY = "NORMAL:+VERS-TLS1.0:+RSA:+AES-128-CBC:+SHA1"
 
 class GnuTLS(Client):
     name, family, binary = "gnutls-cli", "gnutls", "gnutls-cli"
+    traits = frozenset({"no-record-split"})
     column = 4
     PROFILES = {"https": ("default", "verify-none", "legacy"), "ftps": P.FTP_PROFILES}
 

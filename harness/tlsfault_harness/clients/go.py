@@ -31,6 +31,7 @@ def build_go(build_dir):
 
 class Go(Client):
     name, family, binary = "go", "go", "go"
+    traits = frozenset({"cert-by-ca-name", "tls10-off-by-default"})
     column = 10
     PROFILES = {"https": ("default", "verify-none", "legacy")}
 

@@ -49,6 +49,7 @@ def build_java(build_dir):
 
 class Java(Client):
     name, family, binary = "java", "jsse", "java"
+    traits = frozenset({"cert-by-ca-name", "tls10-off-by-default"})
     column = 8
     weight = 5
     PROFILES = {"https": ("default",)}

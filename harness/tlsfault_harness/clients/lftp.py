@@ -20,6 +20,7 @@ def ftp_command(action):
 
 class Lftp(Client):
     name, family, binary = "lftp", "gnutls", "lftp"
+    traits = frozenset({"cert-by-ca-name", "no-record-split"})
     column = 6
     PROFILES = {"https": ("default", "verify-none"), "ftps": P.FTP_PROFILES}
 

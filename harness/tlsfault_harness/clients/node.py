@@ -11,6 +11,7 @@ NODE_CLIENT = paths.CLIENT_PROGRAMS / "https_client.js"
 
 class Node(Client):
     name, family, binary = "node", "node-openssl", "node"
+    traits = frozenset({"tls10-off-by-default"})
     column = 5
     PROFILES = {"https": ("default", "verify-none", "legacy")}
 

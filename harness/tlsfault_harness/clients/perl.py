@@ -18,6 +18,7 @@ PERL_CLIENT = paths.CLIENT_PROGRAMS / "ftps_client.pl"
 
 class Perl(Client):
     name, family, binary = "perl", "openssl", "perl"
+    traits = frozenset({"no-data-session-reuse"})
     column = 7
     PROFILES = {"ftps": tuple(p for p in P.FTP_PROFILES if p != "centos7") + P.POLICY_PROFILES}
 

@@ -25,6 +25,7 @@ def ftplib_action(action):
 
 class Python(Client):
     name, family, binary = "python", "openssl", PYTHON
+    traits = frozenset({"no-data-session-reuse"})
     column = 2
     PROFILES = {"https": ("default", "verify-none", "legacy"),
                 "ftps": P.FTP_PROFILES + P.POLICY_PROFILES}

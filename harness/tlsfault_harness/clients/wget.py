@@ -7,6 +7,7 @@ from .base import Client, Command, FtpList, NotApplicable
 
 class Wget(Client):
     name, family, binary = "wget", "gnutls", "wget"
+    traits = frozenset({"cert-by-ca-name", "no-record-split"})
     column = 3
     PROFILES = {"https": ("default", "verify-none"), "ftps": P.FTP_PROFILES}
 

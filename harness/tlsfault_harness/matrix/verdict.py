@@ -43,12 +43,23 @@ class Verdict:
         return self.status in RED
 
 
-def expectation(info, client, profile):
-    """The class a correct `client` reports under `profile`."""
+def expectation(info, client, profile, traits=None):
+    """The class a correct `client` reports under `profile`: its own
+    client.NAME row, else the row of a trait it has (clients/base.py
+    TRAITS; `traits` defaults to its module's), else the profile's or
+    workaround's row, else the scenario's class."""
     expect = info["expect"]
     variants = expect.get("variants", {})
     if f"client.{client}" in variants:
         return variants[f"client.{client}"]
+    if traits is None:
+        from ..clients import CLIENTS
+        traits = CLIENTS[client].traits if client in CLIENTS else ()
+    by_trait = {variants[f"trait.{t}"] for t in traits if f"trait.{t}" in variants}
+    if len(by_trait) > 1:
+        raise ValueError(f"{info.get('name')}: traits of {client} expect {sorted(by_trait)}")
+    if by_trait:
+        return by_trait.pop()
     if profile != "default":
         for kind in ("profile", "workaround"):
             if f"{kind}.{profile}" in variants:
