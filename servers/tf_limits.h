@@ -24,6 +24,11 @@
 #define LINGER_MS 2000		     /* reading and discarding after a refusal */
 #define LINGER_MAX 256		     /* lingering sockets at once */
 #define LINGER_READS 16		     /* reads per wakeup of a lingering socket */
+#define FTP_LOG_CMDS 64		     /* commands kept in a control event */
+#define FTP_LOG_CMD_LEN 96	     /* logged form of one command */
+#define FTP_EARLY_MAX 65536	     /* data bytes accepted before their command */
+#define FTP_IO_CHUNK 65536	     /* file <-> data connection step */
+#define FTP_TLS_FAIL_WINDOW_MS 60000 /* "after a TLS failure" look-back */
 
 /* The limits `serve` may override (--handshake-timeout, --idle-timeout,
  * --max-connections, --max-upload-mb, --max-data-mb, --line-timeout,
