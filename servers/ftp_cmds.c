@@ -17,9 +17,8 @@
 static void cmd_feat(struct ftp_sess *s, const struct ftp_req *rq)
 {
 	(void)rq;
-	const struct scenario *sc = s->c->lis->s;
-	int tls = s->c->lis->ctx && !(sc->protocol == PROTO_FTPS_EXPLICIT &&
-				      sc->ftp_auth_tls == AUTHTLS_REFUSE);
+	const struct scenario *sc = conn_scenario(s->c);
+	int tls = conn_config(s->c)->ctx != NULL; /* none when AUTH TLS is refused */
 	ftp_reply(s, 211, "Features:\n%s%sEPSV\nMDTM\nMLSD type*;size*;modify*;\nPASV\n%sREST STREAM\n"
 		      "SIZE\nTVFS\nUTF8\nEnd",
 	      tls && sc->protocol == PROTO_FTPS_EXPLICIT ? "AUTH TLS\nAUTH SSL\n" : "",
@@ -47,7 +46,7 @@ static void reply_status(struct ftp_sess *s)
 	ftp_reply(s, 211,
 	      "FTP server status:\nConnected to %s\nLogged in as %s\nTYPE: %s\n"
 	      "Control connection is %s\nData connections will be %s\nEnd of status",
-	      s->c->ev.peer, s->logged_in ? s->user : "(nobody)",
+	      conn_event(s->c)->peer, s->logged_in ? s->user : "(nobody)",
 	      s->type_ascii ? "ASCII" : "BINARY", s->tls ? "protected (TLS)" : "plain text",
 	      s->prot_p ? "protected (PROT P)" : "plain text (PROT C)");
 }
@@ -57,10 +56,11 @@ static int ensure_fs(struct ftp_sess *s)
 	if (s->fs_ready)
 		return 0;
 	char dir[FTP_PATH_MAX];
-	const char *root = s->c->srv->data_root ? s->c->srv->data_root : "build/run/data";
-	snprintf(dir, sizeof(dir), "%s/%s", root, s->c->lis->s->name);
+	const char *data_root = conn_config(s->c)->data_root;
+	const char *root = data_root ? data_root : "build/run/data";
+	snprintf(dir, sizeof(dir), "%s/%s", root, conn_scenario(s->c)->name);
 	if (ftp_fs_open(&s->fs, dir) != 0) {
-		event_set_error(&s->c->ev, "upload root %s: %s", dir, strerror(errno));
+		event_set_error(conn_event(s->c), "upload root %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	s->fs_ready = 1;
@@ -70,7 +70,7 @@ static int ensure_fs(struct ftp_sess *s)
 static void cmd_auth(struct ftp_sess *s, const struct ftp_req *rq)
 {
 	const char *arg = rq->arg;
-	const struct scenario *sc = s->c->lis->s;
+	const struct scenario *sc = conn_scenario(s->c);
 	if (sc->protocol == PROTO_FTPS_EXPLICIT && sc->ftp_auth_tls == AUTHTLS_REFUSE) {
 		/* vsftpd with ssl_enable=NO does not know AUTH before login. */
 		ftp_reply(s, 530, "Please login with USER and PASS.");
@@ -92,9 +92,8 @@ static void cmd_auth(struct ftp_sess *s, const struct ftp_req *rq)
 	if (ftp_gone(s))
 		return;
 	if (!sc->cert[0]) {
-		s->nocert_hello = malloc(HELLO_CAPTURE_MAX);
-		if (!s->nocert_hello)
-			conn_close(s->c, "server", "out of memory");
+		s->nocert = 1;
+		conn_capture_hello(s->c);
 		return;
 	}
 	if (conn_start_tls(s->c) != 0)
@@ -104,7 +103,7 @@ static void cmd_auth(struct ftp_sess *s, const struct ftp_req *rq)
 static void cmd_user(struct ftp_sess *s, const struct ftp_req *rq)
 {
 	const char *arg = rq->arg;
-	const struct scenario *sc = s->c->lis->s;
+	const struct scenario *sc = conn_scenario(s->c);
 	s->user_sent = 1;
 	if (!s->tls)
 		s->user_plain = 1;
@@ -125,7 +124,7 @@ static void cmd_user(struct ftp_sess *s, const struct ftp_req *rq)
 static void cmd_pass(struct ftp_sess *s, const struct ftp_req *rq)
 {
 	const char *arg = rq->arg;
-	const struct scenario *sc = s->c->lis->s;
+	const struct scenario *sc = conn_scenario(s->c);
 	s->pass_sent = 1;
 	if (!s->tls)
 		s->pass_plain = 1;

@@ -17,17 +17,17 @@
 /* ---- "after a TLS failure": one row per control port -------------- */
 
 static struct {
-	const struct listener *lis;
+	const struct conn_config *port;
 	uint64_t conn;
 	int64_t at_ms;
 } tls_fails[SCN_MAX];
 
-static void note_tls_failure(const struct conn *c)
+static void note_tls_failure(struct conn *c)
 {
 	for (int i = 0; i < SCN_MAX; i++)
-		if (tls_fails[i].lis == c->lis || !tls_fails[i].lis) {
-			tls_fails[i].lis = c->lis;
-			tls_fails[i].conn = c->ev.id;
+		if (tls_fails[i].port == conn_config(c) || !tls_fails[i].port) {
+			tls_fails[i].port = conn_config(c);
+			tls_fails[i].conn = conn_event(c)->id;
 			tls_fails[i].at_ms = loop_now_ms();
 			return;
 		}
@@ -35,9 +35,9 @@ static void note_tls_failure(const struct conn *c)
 
 static void check_prior_failure(struct ftp_sess *s)
 {
-	for (int i = 0; i < SCN_MAX && tls_fails[i].lis; i++)
-		if (tls_fails[i].lis == s->c->lis) {
-			int64_t ago = s->c->ev.start_ms - tls_fails[i].at_ms;
+	for (int i = 0; i < SCN_MAX && tls_fails[i].port; i++)
+		if (tls_fails[i].port == conn_config(s->c)) {
+			int64_t ago = conn_event(s->c)->start_ms - tls_fails[i].at_ms;
 			if (ago >= 0 && ago <= FTP_TLS_FAIL_WINDOW_MS) {
 				s->prior_fail_conn = tls_fails[i].conn;
 				s->prior_fail_ms = ago;
@@ -62,7 +62,7 @@ void ftp_reply(struct ftp_sess *s, int code, const char *fmt, ...)
 		if (r->n_replies < 3)
 			r->replies[r->n_replies++] = code;
 	}
-	if (s->c && s->c->state != CS_CLOSED)
+	if (s->c && conn_state(s->c) != CS_CLOSED)
 		conn_write(s->c, out, (size_t)n);
 }
 
@@ -80,7 +80,7 @@ static int log_command(struct ftp_sess *s, const struct ftp_line *l)
 
 int ftp_gone(const struct ftp_sess *s)
 {
-	return !s->c || s->c->state == CS_CLOSED;
+	return !s->c || conn_state(s->c) == CS_CLOSED;
 }
 
 void ftp_sess_hold(struct ftp_sess *s)
@@ -91,7 +91,7 @@ void ftp_sess_hold(struct ftp_sess *s)
 void ftp_sess_release(struct ftp_sess *s)
 {
 	if (--s->refs == 0 && s->orphaned)
-		loop_retire(&s->srv->loop, &s->dlis.h, s);
+		loop_retire(s->loop, &s->port.h, s);
 }
 
 
@@ -115,7 +115,7 @@ static void handle_line(struct ftp_sess *s, const struct ftp_line *l)
  * the handshake, not in our line buffer (RFC 4217 4). */
 static ssize_t ctl_read(struct conn *c, uint8_t *dst, size_t cap)
 {
-	if (c->state == CS_APP)
+	if (conn_state(c) == CS_APP)
 		return conn_read(c, dst, cap);
 	size_t n;
 	const uint8_t *p = conn_raw(c, &n);
@@ -131,8 +131,8 @@ static ssize_t ctl_read(struct conn *c, uint8_t *dst, size_t cap)
 static void ctl_process(struct ftp_sess *s, int *budget)
 {
 	struct conn *c = s->c;
-	while (c->state == CS_APP || c->state == CS_PLAIN) {
-		if (s->closing || c->close_after_flush || s->nocert_hello)
+	while (conn_state(c) == CS_APP || conn_state(c) == CS_PLAIN) {
+		if (s->closing || conn_closing(c) || s->nocert)
 			return;
 		/* Replies the client does not read stop the commands that make
 		 * them (conn.c resumes us once the backlog drains), and a
@@ -172,7 +172,7 @@ static void ctl_process(struct ftp_sess *s, int *budget)
 		s->line_started_ms = 0;
 		--*budget;
 		handle_line(s, &l);
-		if (c->state == CS_HANDSHAKE)
+		if (conn_state(c) == CS_HANDSHAKE)
 			return; /* AUTH TLS: the handshake reads next */
 	}
 }
@@ -180,31 +180,25 @@ static void ctl_process(struct ftp_sess *s, int *budget)
 /* No certificate: there is nothing to negotiate with. An OpenSSL server
  * (vsftpd) in this state reads the ClientHello, finds no usable suite and
  * sends a fatal handshake_failure alert (RFC 5246 7.2.2, RFC 8446 6.2). */
-static void nocert_readable(struct conn *c, struct ftp_sess *s)
+static void nocert_readable(struct conn *c)
 {
-	for (;;) {
-		size_t room = HELLO_CAPTURE_MAX - s->nocert_len;
-		ssize_t n = room ? conn_read(c, s->nocert_hello + s->nocert_len, room) : 0;
+	struct event *ev = conn_event(c);
+	uint8_t sink[4096];
+	while (ev->hello_state == 0) { /* conn.c decodes it as it comes */
+		ssize_t n = conn_read(c, sink, sizeof(sink));
 		if (n == CONN_AGAIN)
 			return;
-		if (n <= 0 && room) {
-			c->ev.handshake = "failed";
+		if (n <= 0) {
+			ev->handshake = "failed";
 			conn_close(c, "client", "closed before a ClientHello (no certificate configured)");
 			return;
 		}
-		s->nocert_len += (size_t)n;
-		int rc = sniff_client_hello(s->nocert_hello, s->nocert_len, &c->ev.hello);
-		if (rc == SNIFF_NEED_MORE && room)
-			continue;
-		c->ev.hello_state = rc > 0 ? 1 : -1;
-		c->ev.hello_error = rc > 0 ? NULL : c->ev.hello.error;
-		break;
 	}
 	static const uint8_t alert[] = {21, 3, 3, 0, 2, 2, 40}; /* fatal handshake_failure */
-	c->ev.handshake = "failed";
-	c->ev.alert_sent.code = 40;
-	c->ev.alert_sent.level = 2;
-	event_set_error(&c->ev, "no certificate configured: answered the ClientHello with "
+	conn_event(c)->handshake = "failed";
+	conn_event(c)->alert_sent.code = 40;
+	conn_event(c)->alert_sent.level = 2;
+	event_set_error(conn_event(c), "no certificate configured: answered the ClientHello with "
 				"handshake_failure");
 	if (conn_write(c, alert, sizeof(alert)) == 0)
 		conn_close_when_flushed(c);
@@ -238,11 +232,11 @@ static void ctl_deadlines(struct ftp_sess *s)
 
 static void ctl_readable(struct conn *c)
 {
-	struct ftp_sess *s = c->proto;
+	struct ftp_sess *s = conn_proto(c);
 	if (!s || s->in_process)
 		return; /* the outer call goes on with the next line */
-	if (s->nocert_hello) {
-		nocert_readable(c, s);
+	if (s->nocert) {
+		nocert_readable(c);
 		return;
 	}
 	ftp_sess_hold(s);
@@ -250,13 +244,13 @@ static void ctl_readable(struct conn *c)
 	int budget = FTP_CMDS_PER_WAKEUP;
 	for (;;) {
 		ctl_process(s, &budget);
-		if (s->orphaned || (c->state != CS_APP && c->state != CS_PLAIN))
+		if (s->orphaned || (conn_state(c) != CS_APP && conn_state(c) != CS_PLAIN))
 			break;
-		if (s->nocert_hello) {
-			nocert_readable(c, s);
+		if (s->nocert) {
+			nocert_readable(c);
 			break;
 		}
-		if (s->closing || c->close_after_flush || conn_backlogged(c))
+		if (s->closing || conn_closing(c) || conn_backlogged(c))
 			break;
 		if (budget <= 0) {
 			conn_yield(c); /* more may be buffered where epoll cannot see */
@@ -277,7 +271,7 @@ static void ctl_readable(struct conn *c)
 		}
 		s->in_len += (size_t)n;
 	}
-	if (!s->orphaned && (c->state == CS_APP || c->state == CS_PLAIN))
+	if (!s->orphaned && (conn_state(c) == CS_APP || conn_state(c) == CS_PLAIN))
 		ctl_deadlines(s);
 	s->in_process = 0;
 	ftp_sess_release(s);
@@ -285,7 +279,7 @@ static void ctl_readable(struct conn *c)
 
 static void greet(struct ftp_sess *s)
 {
-	ftp_reply(s, 220, "tlsfault FTP server (scenario %s) ready.", s->c->lis->s->name);
+	ftp_reply(s, 220, "tlsfault FTP server (scenario %s) ready.", conn_scenario(s->c)->name);
 }
 
 static void ctl_open(struct conn *c)
@@ -295,27 +289,27 @@ static void ctl_open(struct conn *c)
 		conn_close(c, "server", "out of memory");
 		return;
 	}
-	c->proto = s;
+	conn_set_proto(c, s);
 	s->c = c;
-	s->srv = c->srv;
+	s->loop = conn_loop(c);
 	s->cur_cmd = -1;
 	s->x.fd = -1;
 	s->x.list_dfd = -1;
 	s->x.up.fd = s->x.up.dfd = -1;
 	s->fs.root_fd = -1;
 	ftp_port_init(s);
-	socklen_t len = sizeof(s->peer);
-	getpeername(c->fd, (struct sockaddr *)&s->peer, &len);
+	socklen_t len;
+	conn_peer_addr(c, &s->peer, &len);
 	check_prior_failure(s);
 	s->login_deadline_ms = loop_now_ms() + tf_limits.ftp_login_timeout_ms;
 	ctl_deadlines(s);
-	if (c->state == CS_PLAIN)
+	if (conn_state(c) == CS_PLAIN)
 		greet(s); /* explicit FTPS; implicit greets once TLS is up */
 }
 
 static void ctl_tls_ready(struct conn *c)
 {
-	struct ftp_sess *s = c->proto;
+	struct ftp_sess *s = conn_proto(c);
 	if (!s)
 		return;
 	int implicit = !s->tls && !s->auth;
@@ -330,9 +324,9 @@ static void ctl_render(struct ftp_sess *s, int max_cmds)
 {
 	struct conn *c = s->c;
 	struct json j;
-	json_init(&j, c->ev.proto_json, sizeof(c->ev.proto_json));
+	json_init(&j, conn_event(c)->proto_json, sizeof(conn_event(c)->proto_json));
 	json_obj_open(&j);
-	json_kstr(&j, "mode", c->lis->s->protocol == PROTO_FTPS_IMPLICIT ? "implicit" : "explicit");
+	json_kstr(&j, "mode", conn_scenario(c)->protocol == PROTO_FTPS_IMPLICIT ? "implicit" : "explicit");
 	json_kstr(&j, "auth", s->auth);
 	json_kbool(&j, "control_tls", s->tls);
 	json_kbool(&j, "tls_failed", s->tls_failed);
@@ -378,9 +372,9 @@ static void ctl_render(struct ftp_sess *s, int max_cmds)
 	json_arr_close(&j);
 	json_kint(&j, "commands_dropped", s->cmds_dropped + (s->n_cmds - shown));
 	json_obj_close(&j);
-	c->ev.proto_key = "ftp";
+	conn_event(c)->proto_key = "ftp";
 	if (j.truncated) {
-		c->ev.proto_json[0] = '\0';
+		conn_event(c)->proto_json[0] = '\0';
 		if (max_cmds > 0)
 			ctl_render(s, max_cmds / 2);
 	}
@@ -388,10 +382,10 @@ static void ctl_render(struct ftp_sess *s, int max_cmds)
 
 static void ctl_close(struct conn *c)
 {
-	struct ftp_sess *s = c->proto;
+	struct ftp_sess *s = conn_proto(c);
 	if (!s)
 		return;
-	if (!strcmp(c->ev.handshake, "failed")) {
+	if (!strcmp(conn_event(c)->handshake, "failed")) {
 		s->tls_failed = 1;
 		note_tls_failure(c);
 	}
@@ -399,14 +393,17 @@ static void ctl_close(struct conn *c)
 	ftp_drop_data(s, "control connection closed");
 	ftp_xfer_reset(s);
 	ftp_fs_close(&s->fs);
-	free(s->nocert_hello);
-	s->nocert_hello = NULL;
 	ctl_render(s, FTP_LOG_CMDS);
-	c->proto = NULL;
+	conn_set_proto(c, NULL);
 	s->c = NULL;
 	s->orphaned = 1;
 	if (!s->refs)
-		loop_retire(&s->srv->loop, &s->dlis.h, s);
+		loop_retire(s->loop, &s->port.h, s);
+}
+
+int ftps_offers_tls(const struct scenario *s)
+{
+	return !(s->protocol == PROTO_FTPS_EXPLICIT && s->ftp_auth_tls == AUTHTLS_REFUSE);
 }
 
 const struct proto_ops ftps_ops = {

@@ -14,6 +14,7 @@
 
 #include "ftp_sess.h"
 #include "json.h"
+#include "net.h"
 
 struct ftp_data {
 	struct ftp_sess *s; /* NULL once the control connection is gone */
@@ -37,11 +38,11 @@ static const struct proto_ops ftp_data_ops;
 
 void ftp_port_close(struct ftp_sess *s)
 {
-	if (s->dlis.fd < 0)
+	if (s->port.fd < 0)
 		return;
-	loop_del(&s->srv->loop, s->dlis.fd);
-	close(s->dlis.fd);
-	s->dlis.fd = -1;
+	loop_del(s->loop, s->port.fd);
+	close(s->port.fd);
+	s->port.fd = -1;
 }
 
 void ftp_xfer_reset(struct ftp_sess *s)
@@ -60,7 +61,7 @@ static void drop_candidates(struct ftp_sess *s, const char *why)
 {
 	while (s->n_cand > 0) {
 		struct conn *dc = s->cand[--s->n_cand];
-		struct ftp_data *d = dc->proto;
+		struct ftp_data *d = conn_proto(dc);
 		if (d)
 			d->s = NULL;
 		conn_close(dc, "server", "%s", why);
@@ -73,7 +74,7 @@ void ftp_drop_data(struct ftp_sess *s, const char *why)
 	drop_candidates(s, why);
 	if (s->dc) {
 		struct conn *dc = s->dc;
-		struct ftp_data *d = dc->proto;
+		struct ftp_data *d = conn_proto(dc);
 		if (d)
 			d->s = NULL; /* no reply from its close: the caller answers */
 		s->dc = NULL;
@@ -92,51 +93,45 @@ static int same_host(const struct sockaddr_storage *a, const struct sockaddr_sto
 		       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
 }
 
-static void host_text(const struct sockaddr_storage *a, char *buf, size_t cap)
-{
-	if (a->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, buf, (socklen_t)cap);
-	else
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, buf,
-			  (socklen_t)cap);
-}
-
 static void data_on_accept(struct loop_handler *h, uint32_t events)
 {
-	struct listener *lis = (struct listener *)h;
-	struct ftp_sess *s = lis->user;
+	struct ftp_sess *s = ((struct ftp_port *)h)->s;
 	(void)events;
-	for (int i = 0; i < 8 && s->dlis.fd >= 0 && !ftp_gone(s); i++) {
+	for (int i = 0; i < 8 && s->port.fd >= 0 && !ftp_gone(s); i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
-		int fd = accept4(lis->fd, (struct sockaddr *)&ss, &len,
+		int fd = accept4(s->port.fd, (struct sockaddr *)&ss, &len,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
 		/* RFC 2577 5: only the control connection's host may take the
 		 * port; every refusal is an event of its own. */
 		if (!same_host(&ss, &s->peer)) {
-			char from[INET6_ADDRSTRLEN] = "?", ctl[INET6_ADDRSTRLEN] = "?";
-			host_text(&ss, from, sizeof(from));
-			host_text(&s->peer, ctl, sizeof(ctl));
+			char from[INET6_ADDRSTRLEN], ctl[INET6_ADDRSTRLEN];
+			int port;
+			net_host_text(&ss, from, sizeof(from), &port);
+			net_host_text(&s->peer, ctl, sizeof(ctl), &port);
 			s->data_refused++;
-			conn_refuse_fd(lis, fd, "refused: data connection from %s, the control "
-					       "connection is from %s", from, ctl);
+			conn_refuse_child(s->c, &ftp_data_ops, fd,
+					  "refused: data connection from %s, the control "
+					  "connection is from %s", from, ctl);
 			continue;
 		}
 		if (s->n_cand == FTP_DATA_CANDIDATES) {
 			s->data_refused++;
-			conn_refuse_fd(lis, fd, "refused: %d data connections already wait for TLS",
-				       FTP_DATA_CANDIDATES);
+			conn_refuse_child(s->c, &ftp_data_ops, fd,
+					  "refused: %d data connections already wait for TLS",
+					  FTP_DATA_CANDIDATES);
 			continue;
 		}
-		lis->data_start = s->prot_p ? 1 : 2;
+		int prot_p = s->prot_p;
 		/* Plain data (PROT C) has nothing more to check: the first
 		 * connection from the right host is the one. */
-		if (!s->prot_p)
+		if (!prot_p)
 			ftp_port_close(s);
 		ftp_sess_hold(s);
-		conn_adopt(lis, fd); /* data_open attaches it to the session */
+		/* data_open attaches it to the session */
+		conn_adopt_child(s->c, &ftp_data_ops, prot_p ? START_TLS : START_PLAIN, fd, s);
 		ftp_sess_release(s);
 	}
 }
@@ -144,35 +139,26 @@ static void data_on_accept(struct loop_handler *h, uint32_t events)
 int ftp_port_open(struct ftp_sess *s, int *port, uint8_t addr4[4])
 {
 	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	if (getsockname(s->c->fd, (struct sockaddr *)&ss, &len) != 0)
+	socklen_t len;
+	if (conn_local_addr(s->c, &ss, &len) != 0)
 		return -1;
 	if (ss.ss_family == AF_INET)
 		((struct sockaddr_in *)&ss)->sin_port = 0;
 	else
 		((struct sockaddr_in6 *)&ss)->sin6_port = 0;
-	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = net_listen((struct sockaddr *)&ss, len, FTP_DATA_CANDIDATES, port);
 	if (fd < 0)
 		return -1;
-	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, FTP_DATA_CANDIDATES) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+	s->port.fd = fd;
+	if (loop_add(s->loop, fd, EPOLLIN, &s->port.h) != 0) {
 		close(fd);
+		s->port.fd = -1;
 		return -1;
 	}
-	s->dlis.fd = fd;
-	if (loop_add(&s->srv->loop, fd, EPOLLIN, &s->dlis.h) != 0) {
-		close(fd);
-		s->dlis.fd = -1;
-		return -1;
-	}
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-		memcpy(addr4, &a->sin_addr, 4);
-		*port = ntohs(a->sin_port);
-	} else {
+	if (ss.ss_family == AF_INET)
+		memcpy(addr4, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	else
 		memset(addr4, 0, 4);
-		*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	}
 	return 0;
 }
 
@@ -213,11 +199,11 @@ void ftp_xfer_advance(struct ftp_sess *s)
 			return;
 		s->x.phase = X_MARKED;
 	}
-	if (s->x.phase != X_MARKED || !dc || dc->state == CS_HANDSHAKE)
+	if (s->x.phase != X_MARKED || !dc || conn_state(dc) == CS_HANDSHAKE)
 		return;
-	struct ftp_data *d = dc->proto;
+	struct ftp_data *d = conn_proto(dc);
 	snprintf(d->command, sizeof(d->command), "%s", s->x.logged);
-	if (d->protected_ && s->c->lis->s->ftp_data_reuse && !wolfSSL_session_reused(dc->ssl)) {
+	if (d->protected_ && conn_scenario(s->c)->ftp_data_reuse && !conn_event(dc)->resumed) {
 		/* vsftpd, require_ssl_reuse=YES: answer 522 and end the session. */
 		s->reuse_refused++;
 		d->result = 522;
@@ -286,7 +272,7 @@ static void xfer_finished(struct ftp_sess *s, struct ftp_data *d, struct conn *d
 	if (d->too_large || d->over_quota) {
 		d->result = 552;
 		ftp_reply(s, 552, "Requested file action aborted. Exceeded storage allocation.");
-	} else if (!strcmp(dc->ev.handshake, "failed") || (d->protected_ && !dc->handshake_done)) {
+	} else if (!strcmp(conn_event(dc)->handshake, "failed") || (d->protected_ && strcmp(conn_event(dc)->handshake, "ok"))) {
 		d->result = 522;
 		ftp_reply(s, 522, "SSL connection failed");
 	} else if (upload) {
@@ -304,23 +290,23 @@ static void xfer_finished(struct ftp_sess *s, struct ftp_data *d, struct conn *d
 static void keep_control_alive(struct ftp_sess *s)
 {
 	if (!ftp_gone(s))
-		s->c->deadline_ms = loop_now_ms() + tf_limits.idle_timeout_ms;
+		conn_touch(s->c);
 }
 
 /* Download (RETR, LIST): keep at most one chunk queued on the connection,
  * and move at most READ_BUDGET bytes per wakeup (the others' turn). */
 static void data_pump(struct conn *dc)
 {
-	struct ftp_data *d = dc->proto;
+	struct ftp_data *d = conn_proto(dc);
 	struct ftp_sess *s = d->s;
-	if (!s || s->x.phase != X_RUN || dc->close_after_flush)
+	if (!s || s->x.phase != X_RUN || conn_closing(dc))
 		return;
 	static uint8_t buf[FTP_IO_CHUNK];
 	int listing = s->x.kind != XFER_RETR;
 	size_t moved = 0;
 	int at_end = 0;
 	keep_control_alive(s);
-	while (dc->state != CS_CLOSED && dc->out_len == dc->out_off) {
+	while (conn_state(dc) != CS_CLOSED && !conn_output_pending(dc)) {
 		if (moved >= READ_BUDGET) {
 			conn_yield(dc);
 			return;
@@ -354,7 +340,7 @@ static void data_pump(struct conn *dc)
 		if (conn_write(dc, buf, (size_t)n) != 0)
 			return;
 	}
-	if (dc->state == CS_CLOSED || !at_end)
+	if (conn_state(dc) == CS_CLOSED || !at_end)
 		return;
 	d->ok = 1;
 	conn_close_when_flushed(dc);
@@ -405,7 +391,7 @@ static int store_upload(struct conn *dc, struct ftp_data *d, const uint8_t *p, s
 static void upload_eof(struct conn *dc, struct ftp_data *d)
 {
 	d->truncated = !conn_eof_was_clean(dc);
-	if (d->truncated && d->s->c->lis->s->ftp_strict_eof) {
+	if (d->truncated && conn_scenario(dc)->ftp_strict_eof) {
 		conn_close(dc, "client", "TLS upload ended without close_notify "
 					 "(strict_ssl_read_eof): file not kept");
 		return;
@@ -418,7 +404,7 @@ static void upload_eof(struct conn *dc, struct ftp_data *d)
  * READ_BUDGET bytes per wakeup. */
 static void data_pull(struct conn *dc)
 {
-	struct ftp_data *d = dc->proto;
+	struct ftp_data *d = conn_proto(dc);
 	struct ftp_sess *s = d->s;
 	static uint8_t buf[FTP_IO_CHUNK];
 	if (!s || s->x.phase != X_RUN)
@@ -453,7 +439,7 @@ static void data_pull(struct conn *dc)
  * that sends early loses nothing and a level-triggered loop never spins. */
 static void data_early(struct conn *dc)
 {
-	struct ftp_data *d = dc->proto;
+	struct ftp_data *d = conn_proto(dc);
 	for (;;) {
 		uint8_t tmp[4096];
 		if (!d->early) {
@@ -485,7 +471,7 @@ static void data_step(struct conn *dc, struct ftp_data *d, struct ftp_sess *s);
 
 static void data_readable(struct conn *dc)
 {
-	struct ftp_data *d = dc->proto;
+	struct ftp_data *d = conn_proto(dc);
 	struct ftp_sess *s = d ? d->s : NULL;
 	if (!s) {
 		conn_close(dc, "server", "control connection gone");
@@ -504,7 +490,7 @@ static void data_step(struct conn *dc, struct ftp_data *d, struct ftp_sess *s)
 		return;
 	}
 	if (s->x.phase != X_RUN) {
-		if (s->x.phase == X_MARKED && dc->state == CS_APP) {
+		if (s->x.phase == X_MARKED && conn_state(dc) == CS_APP) {
 			ftp_xfer_advance(s);
 			return;
 		}
@@ -516,7 +502,7 @@ static void data_step(struct conn *dc, struct ftp_data *d, struct ftp_sess *s)
 		return;
 	}
 	/* A download: the client sends nothing; notice it leaving. */
-	if (dc->out_len == dc->out_off && !dc->close_after_flush) {
+	if (!conn_output_pending(dc) && !conn_closing(dc)) {
 		data_pump(dc);
 		return;
 	}
@@ -528,23 +514,23 @@ static void data_step(struct conn *dc, struct ftp_data *d, struct ftp_sess *s)
 
 static void data_open(struct conn *dc)
 {
-	struct ftp_sess *s = dc->lis->user;
+	struct ftp_sess *s = conn_owner(dc);
 	struct ftp_data *d = calloc(1, sizeof(*d));
 	if (!d) {
 		conn_close(dc, "server", "out of memory");
 		return;
 	}
-	dc->proto = d;
+	conn_set_proto(dc, d);
 	d->s = s;
-	d->control_id = s->c->ev.id;
-	d->protected_ = dc->lis->data_start == 1;
+	d->control_id = conn_event(s->c)->id;
+	d->protected_ = conn_state(dc) == CS_HANDSHAKE; /* started TLS: PROT P */
 	s->data_conns++;
 	/* No TLS 1.3 session ticket on a data connection: nothing resumes
 	 * from it, and an uploading client never reads it, so its close()
 	 * with the ticket unread is a RST that can overtake its last bytes
 	 * and close_notify (lftp, curl: "426" on a good upload). */
-	if (d->protected_ && dc->ssl)
-		wolfSSL_no_ticket_TLSv13(dc->ssl);
+	if (d->protected_)
+		conn_no_session_ticket(dc);
 	if (d->protected_)
 		s->cand[s->n_cand++] = dc; /* data_tls_ready decides */
 	else
@@ -566,7 +552,7 @@ static void cand_remove(struct ftp_sess *s, struct conn *dc)
 /* A PROT P candidate completed TLS: the first one is the data connection. */
 static void data_tls_ready(struct conn *dc)
 {
-	struct ftp_data *d = dc->proto;
+	struct ftp_data *d = conn_proto(dc);
 	if (!d || !d->s)
 		return;
 	struct ftp_sess *s = d->s;
@@ -588,7 +574,7 @@ static void data_tls_ready(struct conn *dc)
 static void data_render(struct conn *dc, struct ftp_data *d)
 {
 	struct json j;
-	json_init(&j, dc->ev.proto_json, sizeof(dc->ev.proto_json));
+	json_init(&j, conn_event(dc)->proto_json, sizeof(conn_event(dc)->proto_json));
 	json_obj_open(&j);
 	json_kint(&j, "control_conn", (long long)d->control_id);
 	json_kbool(&j, "protected", d->protected_);
@@ -602,14 +588,14 @@ static void data_render(struct conn *dc, struct ftp_data *d)
 	json_kbool(&j, "truncated", d->truncated);
 	json_kstr(&j, "refused", d->why);
 	json_obj_close(&j);
-	dc->ev.proto_key = "ftp";
+	conn_event(dc)->proto_key = "ftp";
 	if (j.truncated)
-		dc->ev.proto_json[0] = '\0';
+		conn_event(dc)->proto_json[0] = '\0';
 }
 
 static void data_close(struct conn *dc)
 {
-	struct ftp_data *d = dc->proto;
+	struct ftp_data *d = conn_proto(dc);
 	if (!d)
 		return;
 	struct ftp_sess *s = d->s;
@@ -623,7 +609,7 @@ static void data_close(struct conn *dc)
 		/* A real client whose data TLS failed (it sent a ClientHello)
 		 * gets its 522, as from vsftpd; a connection that never spoke
 		 * TLS is only logged, and the port waits for the real one. */
-		if (!strcmp(dc->ev.handshake, "failed") && dc->ev.hello_state == 1 && !s->dc) {
+		if (!strcmp(conn_event(dc)->handshake, "failed") && conn_event(dc)->hello_state == 1 && !s->dc) {
 			ftp_port_close(s);
 			drop_candidates(s, "the data connection's TLS handshake failed");
 			xfer_finished(s, d, dc);
@@ -632,7 +618,7 @@ static void data_close(struct conn *dc)
 	data_render(dc, d);
 	free(d->early);
 	free(d);
-	dc->proto = NULL;
+	conn_set_proto(dc, NULL);
 	if (!s)
 		return;
 	/* Commands queued behind the transfer may run now (they may sit in
@@ -653,17 +639,12 @@ static const struct proto_ops ftp_data_ops = {
 
 int ftp_has_data(const struct ftp_sess *s)
 {
-	return s->dc || s->dlis.fd >= 0 || s->n_cand;
+	return s->dc || s->port.fd >= 0 || s->n_cand;
 }
 
 void ftp_port_init(struct ftp_sess *s)
 {
-	struct conn *c = s->c;
-	s->dlis.fd = -1;
-	s->dlis.h.on_events = data_on_accept;
-	s->dlis.s = c->lis->s;
-	s->dlis.ctx = c->lis->ctx;
-	s->dlis.ops = &ftp_data_ops;
-	s->dlis.srv = c->srv;
-	s->dlis.user = s;
+	s->port.fd = -1;
+	s->port.h.on_events = data_on_accept;
+	s->port.s = s;
 }

@@ -31,10 +31,17 @@ struct cmd_rec {
 	int n_replies;
 };
 
+/* The passive data port: a listening socket on the session's loop. */
+struct ftp_port {
+	struct loop_handler h;
+	int fd; /* -1 when closed */
+	struct ftp_sess *s;
+};
+
 struct ftp_sess {
 	struct conn *c;
-	struct server *srv;   /* outlives c: the session may be retired after it */
-	struct listener dlis; /* the passive data port; dlis.fd -1 when closed */
+	struct loop *loop;    /* outlives c: the session may be retired after it */
+	struct ftp_port port; /* its handler is the session's loop_retire handle */
 	struct conn *dc;     /* the data connection, once it is the session's */
 	/* PROT P: connections on the data port that have not completed TLS
 	 * yet. The first to complete it becomes dc; a connection that never
@@ -62,8 +69,7 @@ struct ftp_sess {
 	int closing;
 	/* Seed 000, "no certificate": AUTH TLS said 234, the ClientHello is
 	 * read raw and answered as OpenSSL would with no certificate. */
-	uint8_t *nocert_hello;
-	size_t nocert_len;
+	int nocert;
 	/* Lifetime: a handler that holds the session across calls that may
 	 * close the control connection takes a reference (ftp_sess_hold); the
 	 * close then only marks it orphaned and the last release retires it

@@ -7,7 +7,9 @@
 #define IDLE_TIMEOUT_MS 30000	     /* no byte either way after the handshake */
 #define SWEEP_INTERVAL_MS 100	     /* how often deadlines are checked */
 #define IN_BUF_SIZE 8192	     /* staged raw bytes per connection */
-#define HELLO_CAPTURE_MAX 16384	     /* bytes kept to decode the ClientHello */
+/* Largest ClientHello reassembled across records (post-quantum key
+ * shares make real ones ~2 KiB; 16 KiB is one full record). */
+#define HELLO_MAX_BYTES 16384
 #define HTTP_HEAD_MAX 8192	     /* request head; longer gets 431 */
 #define EVENT_LINE_MAX 16384	     /* one JSON event line */
 #define APP_RECORDS_LOGGED 8	     /* sizes of the first application records */

@@ -25,7 +25,6 @@
 #include "conn.h"
 #include "events.h"
 #include "server.h"
-#include "tlsctx.h"
 
 static struct server fz_srv;
 static char fz_data_dir[] = "/tmp/tlsfault-fuzz-XXXXXX";
@@ -56,7 +55,6 @@ static void fz_setup(const char *const *names, size_t n, struct scenario *scn)
 		fz_die("loop_init");
 	if (!mkdtemp(fz_data_dir))
 		fz_die("mkdtemp");
-	fz_srv.data_root = fz_data_dir;
 	/* FUZZ_EVENTS=FILE keeps the events, to see what the inputs reach. */
 	events_open(getenv("FUZZ_EVENTS") ? getenv("FUZZ_EVENTS") : "/dev/null");
 	for (size_t i = 0; i < n; i++) {
@@ -68,13 +66,13 @@ static void fz_setup(const char *const *names, size_t n, struct scenario *scn)
 		if (scenario_load_file(path, &scn[i], stderr, &n_err) != 0)
 			fz_die(path);
 		struct listener *lis = calloc(1, sizeof(*lis));
-		if (!lis)
+		struct conn_config *cfg = calloc(1, sizeof(*cfg));
+		if (!lis || !cfg)
 			fz_die("calloc");
-		lis->s = &scn[i];
+		lis->cfg = cfg;
 		lis->srv = &fz_srv;
-		lis->ops = server_ops_for(&scn[i]);
 		lis->h.on_events = conn_on_accept;
-		if (tlsctx_build(lis, "build/certs", err, sizeof(err)) != 0) {
+		if (server_config_build(cfg, &scn[i], "build/certs", fz_data_dir, err, sizeof(err)) != 0) {
 			fprintf(stderr, "fuzz: %s\n", err);
 			exit(1);
 		}
