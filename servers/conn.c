@@ -51,6 +51,7 @@ struct conn {
 	int tls_write_pending; /* size of a wolfSSL_write that said WANT_WRITE */
 	int close_after_flush;
 	int cut; /* end without close_notify (conn_cut_when_flushed) */
+	int in_hook; /* conn_write is running the before_send hook */
 	int read_paused; /* the front-end wants no EPOLLIN for now */
 	int peer_close_notify; /* the peer ended TLS with close_notify */
 	/* A deadline that activity does not extend (a line or a login that
@@ -695,7 +696,9 @@ int conn_write(struct conn *c, const void *buf, size_t n)
 	if (c->state == CS_CLOSED)
 		return -1;
 	if (c->hooks->before_send) {
+		c->in_hook = 1; /* a cut it asks for waits for these bytes */
 		size_t k = c->hooks->before_send(c, c->app_out, buf, n);
+		c->in_hook = 0;
 		n = k < n ? k : n;
 	}
 	c->app_out += n;
@@ -1096,7 +1099,10 @@ void conn_cut_when_flushed(struct conn *c, const char *why)
 	c->cut = 1;
 	if (why)
 		event_set_error(&c->ev, "%s", why);
-	conn_close_when_flushed(c);
+	if (c->in_hook)
+		c->close_after_flush = 1; /* conn_write flushes, then closes */
+	else
+		conn_close_when_flushed(c);
 }
 
 void conn_no_session_ticket(struct conn *c)
