@@ -63,6 +63,26 @@ static int split_intolerant(struct conn *c, const uint8_t *p, size_t n)
 	return -1;
 }
 
+/* A server (or a middlebox) that ends the stream after the first
+ * TRUNCATE_AFTER bytes of its response, with a FIN and no close_notify:
+ * the client gets a status line and part of the body its Content-Length
+ * promised (RFC 8446 6.1: a truncation attack looks the same). */
+#define TRUNCATE_AFTER 128
+static size_t truncate_response(struct conn *c, uint64_t sent, const uint8_t *p, size_t n)
+{
+	(void)p;
+	size_t room = sent < TRUNCATE_AFTER ? (size_t)(TRUNCATE_AFTER - sent) : 0;
+	if (n <= room)
+		return n;
+	char why[96];
+	snprintf(why, sizeof(why), "fault: response cut after %d of %zu bytes, without close_notify",
+		 TRUNCATE_AFTER, (size_t)sent + n);
+	conn_cut_when_flushed(c, why);
+	/* The front-end's status never reaches the client whole: no answer. */
+	conn_event(c)->http_status = 0;
+	return room;
+}
+
 #define FRONT_END (-1) /* start as the protocol's front-end does */
 
 struct fault_row {
@@ -87,6 +107,7 @@ static const struct fault_row rows[] = {
 	{FAULT_PLAINTEXT_SERVICE, START_PLAIN_CAPTURE, 1, &plain_service_ops, NULL, {0}},
 	{FAULT_SPLIT_INTOLERANT, FRONT_END, 0, NULL, NULL, {.first_app_record = split_intolerant}},
 	{FAULT_KEY_MISMATCH, FRONT_END, 0, NULL, NULL, {0}},
+	{FAULT_TRUNCATED_RESPONSE, FRONT_END, 0, NULL, NULL, {.before_send = truncate_response}},
 };
 
 int faults_configure(struct conn_config *cfg)

@@ -21,7 +21,7 @@ static const char *const protocol_names[] = {"https", "ftps-explicit", "ftps-imp
 static const char *const client_auth_names[] = {"none", "request", "require", NULL};
 static const char *const fault_names[] = {"none", "no-binding", "credential-unusable",
 					  "plaintext-service", "split-intolerant",
-					  "key-mismatch", NULL};
+					  "key-mismatch", "truncated-response", NULL};
 static const char *const auth_tls_names[] = {"accept", "refuse", NULL};
 
 const char *const scenario_classes[] = {

@@ -25,6 +25,7 @@ enum scn_fault {
 	FAULT_PLAINTEXT_SERVICE,    /* seed 001 scenario 3: another process on the port */
 	FAULT_SPLIT_INTOLERANT,	    /* seed 001 scenario 6: first record = request */
 	FAULT_KEY_MISMATCH,	    /* signs with a key that is not the cert's */
+	FAULT_TRUNCATED_RESPONSE,   /* ends the stream inside its response */
 };
 enum scn_auth_tls { AUTHTLS_ACCEPT, AUTHTLS_REFUSE };
 
