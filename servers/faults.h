@@ -1,7 +1,9 @@
 /* faults — what a faulty server does that is not a TLS option: how its
  * connections start, a front-end that replaces the protocol's, and hooks
  * at named points of a connection's life (conn.h). One row per fault in
- * faults.c, plus at most one function; no fault needs code elsewhere. */
+ * faults.c, plus at most one function. The two faults that are about the
+ * credential itself (credential-unusable: the key that will not load;
+ * key-mismatch: the key that signs) are how tlsctx.c loads it. */
 #ifndef TLSFAULT_FAULTS_H
 #define TLSFAULT_FAULTS_H
 

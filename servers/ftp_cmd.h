@@ -25,12 +25,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tf_limits.h" /* FTP_LINE_MAX */
+
 #define FTP_NEED_MORE (-2)
 #define FTP_TOO_LONG (-1)
 
 #define FTP_VERB_MAX 4
-/* Longest command line, CRLF included (vsftpd: 4096; RFC 959 sets none). */
-#define FTP_LINE_MAX 2048
 
 struct ftp_line {
 	char verb[FTP_VERB_MAX + 1]; /* upper-cased, NUL-terminated */

@@ -31,6 +31,9 @@
 #define FTP_EARLY_MAX 65536	     /* data bytes accepted before their command */
 #define FTP_IO_CHUNK 65536	     /* file <-> data connection step */
 #define FTP_TLS_FAIL_WINDOW_MS 60000 /* "after a TLS failure" look-back */
+#define FTP_LINE_MAX 2048	     /* command line, CRLF included (vsftpd: 4096; RFC 959: none) */
+#define FTP_PATH_MAX 1024	     /* a path under the upload root */
+#define FTP_USAGE_DEPTH 64	     /* directory levels the quota's usage walk enters */
 
 /* The limits `serve` may override (--handshake-timeout, --idle-timeout,
  * --max-connections, --max-upload-mb, --max-data-mb, --line-timeout,
