@@ -1,18 +1,24 @@
 """Wire faults (servers/faults.c rows that act after the handshake), checked
 from both sides: what the client reports AND what the server's event says
-went on the wire for that connection."""
+went on the wire for that connection. The clients run with argv of their
+own: the test needs curl's raw bytes (-i --raw -o), not a status code."""
 import re
 
 from tlsfault_harness.clients import run
-from tlsfault_harness.tls_clients import HTTP_REQUEST, curl, s_client
 
 CUT = 128  # faults.c TRUNCATE_AFTER: response bytes the server lets through
 CUT_ERROR = re.compile(r"fault: response cut after 128 of (\d+) bytes, without close_notify")
+SCENARIO = "https-truncated-response"
+
+
+def curl(suite, scenario, *extra):
+    return run(["curl", "-sS", "--max-time", "10", "--cacert", suite.certs / "ca.pem", *extra,
+                f"https://localhost:{suite.port(scenario)}/"], timeout=20)
 
 
 def cut_event(suite, mark):
     """The event of the truncated connection; (event, the response's full size)."""
-    ev = suite.event_after("https-truncated-response", mark)
+    ev = suite.event_after(SCENARIO, mark)
     assert ev["handshake"] == "ok" and ev["app"]["request_line"].startswith("GET / HTTP/1."), ev
     m = CUT_ERROR.fullmatch(ev["error"] or "")
     assert m, ev
@@ -26,10 +32,9 @@ def cut_event(suite, mark):
 def test_truncated_response_curl(suite, tmp_path):
     """curl gets exactly the first 128 bytes (the head and part of the body)
     and says how many of the Content-Length it is missing."""
-    m = suite.mark("https-truncated-response")
+    m = suite.mark(SCENARIO)
     got = tmp_path / "response"
-    r = run(["curl", "-sS", "-i", "--raw", "-o", got, "--max-time", "10", "--cacert",
-             suite.certs / "ca.pem", suite.url("https-truncated-response", "/")], timeout=20)
+    r = curl(suite, SCENARIO, "-i", "--raw", "-o", got)
     _, total = cut_event(suite, m)
     assert r.rc == 18, r
     assert f"curl: (18) transfer closed with {total - CUT} bytes remaining to read" in r.err, r
@@ -42,8 +47,11 @@ def test_truncated_response_curl(suite, tmp_path):
 
 def test_truncated_response_s_client(suite):
     """s_client sees the cut as TLS truncation: EOF without close_notify."""
-    m = suite.mark("https-truncated-response")
-    r = s_client(suite, "https-truncated-response", request=HTTP_REQUEST)
+    m = suite.mark(SCENARIO)
+    r = run(["openssl", "s_client", "-connect", f"127.0.0.1:{suite.port(SCENARIO)}",
+             "-servername", "localhost", "-verify_hostname", "localhost",
+             "-CAfile", suite.certs / "ca.pem", "-verify_return_error", "-ign_eof"],
+            input="GET / HTTP/1.0\r\nHost: localhost\r\n\r\n", timeout=20)
     cut_event(suite, m)
     assert "HTTP/1.1 200 OK" in r.out, r.text
     assert "unexpected eof while reading" in r.err, r.text
@@ -53,7 +61,7 @@ def test_valid_server_ends_with_close_notify(suite):
     """The control: the same answer uncut ends with the server's close_notify,
     so the None above is the fault's doing, not the event's blind spot."""
     m = suite.mark("https-valid")
-    r = curl(suite, "https-valid")
+    r = curl(suite, "https-valid", "-o", "/dev/null", "-w", "%{http_code}")
     assert (r.rc, r.out) == (0, "200"), r
     ev = suite.event_after("https-valid", m)
     assert ev["app"]["http_status"] == 200 and ev["error"] is None, ev
