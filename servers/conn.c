@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "linger.h"
 #include "net.h"
 #include "sniff.h"
 
@@ -369,94 +370,6 @@ static void finish(struct conn *c, const char *closed_by)
 	c->state = CS_CLOSED;
 }
 
-/* ---- lingering close ---------------------------------------------- */
-
-/* A server that rejects a handshake sends its fatal alert while the
- * client may still be writing the rest of its flight (seed 002: the
- * client's Certificate is followed by ClientKeyExchange, CertificateVerify,
- * ChangeCipherSpec, Finished). close() with those bytes unread makes the
- * kernel answer with RST, and a client that is still writing reports
- * "Broken pipe" instead of the alert. So after a failed handshake the
- * server half-closes (FIN after the alert) and reads and discards what
- * still comes, for at most LINGER_MS; the event is already written. */
-struct linger_fd {
-	struct loop_handler h;
-	struct loop *loop;
-	int fd;
-	int64_t deadline_ms;
-	struct linger_fd *prev, *next;
-};
-
-static struct linger_fd *lingering;
-static int n_lingering;
-
-static void linger_end(struct linger_fd *l)
-{
-	if (l->prev)
-		l->prev->next = l->next;
-	else
-		lingering = l->next;
-	if (l->next)
-		l->next->prev = l->prev;
-	n_lingering--;
-	loop_del(l->loop, l->fd);
-	close(l->fd);
-	loop_retire(l->loop, &l->h, l);
-}
-
-static void linger_on_events(struct loop_handler *h, uint32_t events)
-{
-	struct linger_fd *l = (struct linger_fd *)h;
-	char sink[4096];
-	ssize_t n = -1;
-	(void)events;
-	/* Bounded: a client flooding a lingering socket must not hold the
-	 * loop; level-triggered epoll calls again for the rest. */
-	for (int i = 0; i < LINGER_READS; i++) {
-		do
-			n = read(l->fd, sink, sizeof(sink));
-		while (n < 0 && errno == EINTR);
-		if (n <= 0)
-			break;
-	}
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
-		linger_end(l);
-}
-
-/* Takes ownership of fd (already removed from the loop). */
-static void linger_start(struct server *srv, int fd)
-{
-	struct linger_fd *l = n_lingering < LINGER_MAX ? calloc(1, sizeof(*l)) : NULL;
-	if (!l || shutdown(fd, SHUT_WR) != 0) {
-		free(l);
-		close(fd);
-		return;
-	}
-	l->h.on_events = linger_on_events;
-	l->loop = &srv->loop;
-	l->fd = fd;
-	l->deadline_ms = loop_now_ms() + LINGER_MS;
-	if (loop_add(l->loop, fd, EPOLLIN, &l->h) != 0) {
-		free(l);
-		close(fd);
-		return;
-	}
-	l->next = lingering;
-	if (lingering)
-		lingering->prev = l;
-	lingering = l;
-	n_lingering++;
-}
-
-static void linger_sweep(int64_t now_ms, int all)
-{
-	for (struct linger_fd *l = lingering, *next; l; l = next) {
-		next = l->next;
-		if (all || now_ms >= l->deadline_ms)
-			linger_end(l);
-	}
-}
-
 static void close_v(struct conn *c, const char *closed_by, int linger, const char *error_fmt,
 		    va_list ap)
 {
@@ -474,7 +387,7 @@ static void close_v(struct conn *c, const char *closed_by, int linger, const cha
 		wolfSSL_shutdown(c->ssl);
 	finish(c, closed_by);
 	if (linger && !c->peer_eof && !c->peer_reset)
-		linger_start(c->srv, c->fd);
+		linger_start(&c->srv->loop, c->fd);
 	else
 		close(c->fd);
 	c->fd = -1;

@@ -24,6 +24,7 @@
 
 #include "conn.h"
 #include "events.h"
+#include "net.h"
 #include "server.h"
 
 static struct server fz_srv;
@@ -35,11 +36,11 @@ static void fz_die(const char *what)
 	exit(1);
 }
 
-static int fz_listen_any(void)
+static int fz_listen_any(int *port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 64) != 0)
+	int fd = net_listen((struct sockaddr *)&a, sizeof(a), 64, port);
+	if (fd < 0)
 		fz_die("listen");
 	return fd;
 }
@@ -76,11 +77,7 @@ static void fz_setup(const char *const *names, size_t n, struct scenario *scn)
 			fprintf(stderr, "fuzz: %s\n", err);
 			exit(1);
 		}
-		lis->fd = fz_listen_any();
-		struct sockaddr_in a;
-		socklen_t len = sizeof(a);
-		getsockname(lis->fd, (struct sockaddr *)&a, &len);
-		lis->port = ntohs(a.sin_port);
+		lis->fd = fz_listen_any(&lis->port);
 		fz_srv.lis[fz_srv.n_lis++] = lis;
 	}
 	if (fz_srv.n_lis == 0) {
