@@ -1,4 +1,5 @@
-/* conn — see conn.h. */
+/* conn — see conn.h. The connection core: it runs the hooks and ops of a
+ * connection's configuration and includes no fault or TLS policy. */
 #include "conn.h"
 
 #include <arpa/inet.h>
@@ -14,8 +15,55 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "faults.h"
-#include "tlsctx.h"
+#include "linger.h"
+#include "net.h"
+#include "sniff.h"
+
+struct conn {
+	struct loop_handler h;
+	int fd;
+	enum conn_state state;
+	const struct conn_config *cfg;
+	const struct proto_ops *ops; /* cfg->ops, or a child's own */
+	const struct conn_hooks *hooks;
+	struct server *srv;
+	WOLFSSL *ssl;
+	uint32_t want_events;
+	int64_t deadline_ms;
+	/* Raw bytes read from the socket and not yet consumed. */
+	uint8_t in[IN_BUF_SIZE];
+	size_t in_off, in_len;
+	int peer_eof, peer_reset;
+	int send_broken;   /* a send failed: later alerts never left */
+	int alert_tx_seen; /* an alert record was written to the socket */
+	/* Record boundaries of what is handed to wolfSSL. */
+	struct rec_track rt;
+	uint8_t wire_alert[2];
+	int handshake_done;
+	int app_seen;	     /* the first application bytes went to the hook */
+	int hello_told;	     /* the hello hook has run */
+	/* ClientHello capture, alive until the hello is decoded. */
+	uint8_t *hello_raw;
+	size_t hello_len;
+	/* Pending application output (TLS or plain). */
+	uint8_t *out;
+	size_t out_len, out_off, out_cap;
+	uint64_t app_out; /* application bytes accepted by conn_write */
+	int tls_write_pending; /* size of a wolfSSL_write that said WANT_WRITE */
+	int close_after_flush;
+	int cut; /* end without close_notify (conn_cut_when_flushed) */
+	int in_hook; /* conn_write is running the before_send hook */
+	int read_paused; /* the front-end wants no EPOLLIN for now */
+	int peer_close_notify; /* the peer ended TLS with close_notify */
+	/* A deadline that activity does not extend (a line or a login that
+	 * must complete in time, however slowly it trickles); 0: none. */
+	int64_t cap_deadline_ms;
+	char cap_why[96];
+	struct event ev;
+	void *proto; /* front-end state */
+	void *owner; /* a child's owner (conn_adopt_child) */
+	struct conn *prev, *next;
+};
 
 static void conn_drive(struct conn *c);
 
@@ -68,21 +116,12 @@ static void format_peer(int fd, char *buf, size_t cap)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	char host[INET6_ADDRSTRLEN] = "?";
-	int port = 0;
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET) {
-			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-			inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-			port = ntohs(a->sin_port);
-			snprintf(buf, cap, "%s:%d", host, port);
-			return;
-		}
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
-		port = ntohs(a->sin6_port);
-	}
-	snprintf(buf, cap, "[%s]:%d", host, port);
+	char host[INET6_ADDRSTRLEN];
+	int port;
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+		ss.ss_family = AF_UNSPEC;
+	net_host_text(&ss, host, sizeof(host), &port);
+	snprintf(buf, cap, ss.ss_family == AF_INET ? "%s:%d" : "[%s]:%d", host, port);
 }
 
 /* ---- raw input and ClientHello capture ---------------------------- */
@@ -91,12 +130,12 @@ static void capture_hello(struct conn *c, const uint8_t *p, size_t n)
 {
 	if (!c->hello_raw || c->ev.hello_state != 0)
 		return;
-	size_t room = HELLO_CAPTURE_MAX - c->hello_len;
+	size_t room = HELLO_MAX_BYTES - c->hello_len;
 	size_t k = n < room ? n : room;
 	memcpy(c->hello_raw + c->hello_len, p, k);
 	c->hello_len += k;
 	int rc = sniff_client_hello(c->hello_raw, c->hello_len, &c->ev.hello);
-	if (rc == SNIFF_NEED_MORE && c->hello_len < HELLO_CAPTURE_MAX)
+	if (rc == SNIFF_NEED_MORE && c->hello_len < HELLO_MAX_BYTES)
 		return;
 	if (rc == SNIFF_NEED_MORE)
 		c->ev.hello.error = "ClientHello larger than the capture limit";
@@ -110,7 +149,7 @@ static void capture_hello(struct conn *c, const uint8_t *p, size_t n)
 static void begin_capture(struct conn *c)
 {
 	free(c->hello_raw);
-	c->hello_raw = malloc(HELLO_CAPTURE_MAX);
+	c->hello_raw = malloc(HELLO_MAX_BYTES);
 	c->hello_len = 0;
 	c->ev.hello_state = 0;
 	if (c->hello_raw && c->in_len > c->in_off)
@@ -207,6 +246,35 @@ int conn_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	return (int)k;
 }
 
+/* wolfSSL hands over whole records: a plaintext fatal alert among them
+ * goes through the on_alert hook, which may choose the code the wire
+ * gets (seed 002: tlsctx.c). Returns 0 when it replaced one. */
+static int swap_alert(struct conn *c, WOLFSSL *ssl, uint8_t *buf, size_t n,
+		      struct alert_rec *sent)
+{
+	if (!c->hooks->on_alert)
+		return -1;
+	struct tls_record r;
+	for (size_t off = 0; off < n;) {
+		int whole = sniff_record(buf + off, n - off, &r);
+		if (whole < 0)
+			return -1;
+		if (r.type == REC_ALERT && r.len == 2) {
+			uint8_t *a = buf + off + 5;
+			int to = c->hooks->on_alert(c, ssl, a[0], a[1]);
+			if (to != a[1]) {
+				sent->code = to;
+				sent->level = a[0];
+				sent->replaced = a[1];
+				a[1] = (uint8_t)to;
+				return 0;
+			}
+		}
+		off += (size_t)whole;
+	}
+	return -1;
+}
+
 int conn_io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
 	struct conn *c = ctx;
@@ -223,7 +291,7 @@ int conn_io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 		c->ev.hello_retry = 1;
 	/* The wire carries the replacement; wolfSSL's alert history does not. */
 	struct alert_rec swapped;
-	int did_swap = tlsctx_swap_alert(ssl, (uint8_t *)buf, (size_t)sz, &swapped) == 0;
+	int did_swap = swap_alert(c, ssl, (uint8_t *)buf, (size_t)sz, &swapped) == 0;
 	do
 		n = send(c->fd, buf, (size_t)sz, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
@@ -290,8 +358,8 @@ static void finish(struct conn *c, const char *closed_by)
 {
 	if (c->state == CS_CLOSED)
 		return;
-	if (c->lis->ops->on_close)
-		c->lis->ops->on_close(c);
+	if (c->ops->on_close)
+		c->ops->on_close(c);
 	note_pending_alert(c);
 	record_alerts(c);
 	if (!c->ev.closed_by)
@@ -300,94 +368,6 @@ static void finish(struct conn *c, const char *closed_by)
 	events_write(&c->ev);
 	loop_del(&c->srv->loop, c->fd);
 	c->state = CS_CLOSED;
-}
-
-/* ---- lingering close ---------------------------------------------- */
-
-/* A server that rejects a handshake sends its fatal alert while the
- * client may still be writing the rest of its flight (seed 002: the
- * client's Certificate is followed by ClientKeyExchange, CertificateVerify,
- * ChangeCipherSpec, Finished). close() with those bytes unread makes the
- * kernel answer with RST, and a client that is still writing reports
- * "Broken pipe" instead of the alert. So after a failed handshake the
- * server half-closes (FIN after the alert) and reads and discards what
- * still comes, for at most LINGER_MS; the event is already written. */
-struct linger_fd {
-	struct loop_handler h;
-	struct loop *loop;
-	int fd;
-	int64_t deadline_ms;
-	struct linger_fd *prev, *next;
-};
-
-static struct linger_fd *lingering;
-static int n_lingering;
-
-static void linger_end(struct linger_fd *l)
-{
-	if (l->prev)
-		l->prev->next = l->next;
-	else
-		lingering = l->next;
-	if (l->next)
-		l->next->prev = l->prev;
-	n_lingering--;
-	loop_del(l->loop, l->fd);
-	close(l->fd);
-	loop_retire(l->loop, &l->h, l);
-}
-
-static void linger_on_events(struct loop_handler *h, uint32_t events)
-{
-	struct linger_fd *l = (struct linger_fd *)h;
-	char sink[4096];
-	ssize_t n = -1;
-	(void)events;
-	/* Bounded: a client flooding a lingering socket must not hold the
-	 * loop; level-triggered epoll calls again for the rest. */
-	for (int i = 0; i < LINGER_READS; i++) {
-		do
-			n = read(l->fd, sink, sizeof(sink));
-		while (n < 0 && errno == EINTR);
-		if (n <= 0)
-			break;
-	}
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
-		linger_end(l);
-}
-
-/* Takes ownership of fd (already removed from the loop). */
-static void linger_start(struct server *srv, int fd)
-{
-	struct linger_fd *l = n_lingering < LINGER_MAX ? calloc(1, sizeof(*l)) : NULL;
-	if (!l || shutdown(fd, SHUT_WR) != 0) {
-		free(l);
-		close(fd);
-		return;
-	}
-	l->h.on_events = linger_on_events;
-	l->loop = &srv->loop;
-	l->fd = fd;
-	l->deadline_ms = loop_now_ms() + LINGER_MS;
-	if (loop_add(l->loop, fd, EPOLLIN, &l->h) != 0) {
-		free(l);
-		close(fd);
-		return;
-	}
-	l->next = lingering;
-	if (lingering)
-		lingering->prev = l;
-	lingering = l;
-	n_lingering++;
-}
-
-static void linger_sweep(int64_t now_ms, int all)
-{
-	for (struct linger_fd *l = lingering, *next; l; l = next) {
-		next = l->next;
-		if (all || now_ms >= l->deadline_ms)
-			linger_end(l);
-	}
 }
 
 static void close_v(struct conn *c, const char *closed_by, int linger, const char *error_fmt,
@@ -402,12 +382,12 @@ static void close_v(struct conn *c, const char *closed_by, int linger, const cha
 	}
 	/* Best effort close_notify: when we end the stream, and in answer to
 	 * the peer's (RFC 8446 6.1; Python's ssl unwrap() waits for it). */
-	if (c->ssl && c->handshake_done && !c->peer_reset &&
+	if (c->ssl && c->handshake_done && !c->peer_reset && !c->cut &&
 	    ((!c->peer_eof && !strcmp(closed_by, "server")) || c->peer_close_notify))
 		wolfSSL_shutdown(c->ssl);
 	finish(c, closed_by);
 	if (linger && !c->peer_eof && !c->peer_reset)
-		linger_start(c->srv, c->fd);
+		linger_start(&c->srv->loop, c->fd);
 	else
 		close(c->fd);
 	c->fd = -1;
@@ -540,6 +520,9 @@ ssize_t conn_read(struct conn *c, void *buf, size_t n)
 		int r = wolfSSL_read(c->ssl, buf, (int)n);
 		if (r > 0) {
 			touch(c);
+			if (!c->app_seen++ && c->hooks->first_app_record &&
+			    c->hooks->first_app_record(c, buf, (size_t)r) != 0)
+				return -1;
 			return r;
 		}
 		int err = wolfSSL_get_error(c->ssl, r);
@@ -625,6 +608,13 @@ int conn_write(struct conn *c, const void *buf, size_t n)
 {
 	if (c->state == CS_CLOSED)
 		return -1;
+	if (c->hooks->before_send) {
+		c->in_hook = 1; /* a cut it asks for waits for these bytes */
+		size_t k = c->hooks->before_send(c, c->app_out, buf, n);
+		c->in_hook = 0;
+		n = k < n ? k : n;
+	}
+	c->app_out += n;
 	if (c->out_len + n > c->out_cap) {
 		size_t cap = c->out_cap ? c->out_cap : 4096;
 		while (cap < c->out_len + n)
@@ -697,14 +687,16 @@ static void handshake_ok(struct conn *c)
 	snprintf(c->ev.version, sizeof(c->ev.version), "%s", wolfSSL_get_version(c->ssl));
 	snprintf(c->ev.cipher, sizeof(c->ev.cipher), "%s", wolfSSL_get_cipher_name(c->ssl));
 	c->ev.resumed = wolfSSL_session_reused(c->ssl);
-	if (c->lis->s->client_auth != CAUTH_NONE) {
+	if (c->cfg->s->client_auth != CAUTH_NONE) {
 		record_peer_cert(c);
 		c->ev.client_cert_verified = c->ev.client_subject[0] != '\0';
 	}
 	c->deadline_ms = loop_now_ms() + tf_limits.idle_timeout_ms;
 	set_events(c, EPOLLIN);
-	if (c->lis->ops->on_tls_ready)
-		c->lis->ops->on_tls_ready(c);
+	if (c->hooks->handshake_done)
+		c->hooks->handshake_done(c);
+	if (c->state == CS_APP && c->ops->on_tls_ready)
+		c->ops->on_tls_ready(c);
 }
 
 static void handshake_step(struct conn *c)
@@ -726,7 +718,7 @@ static void handshake_step(struct conn *c)
 	c->ev.handshake = "failed";
 	char msg[120];
 	wolfSSL_ERR_error_string_n((unsigned long)err, msg, sizeof(msg));
-	if (c->lis->s->client_auth != CAUTH_NONE) {
+	if (c->cfg->s->client_auth != CAUTH_NONE) {
 		record_peer_cert(c);
 		/* TLS 1.3 encrypts the client's Certificate, so on_handshake_msg
 		 * never sees it; wolfSSL's NO_PEER_CERT there means it was empty. */
@@ -751,11 +743,11 @@ static void handshake_step(struct conn *c)
 
 int conn_start_tls(struct conn *c)
 {
-	if (!c->lis->ctx) {
+	if (!c->cfg->ctx) {
 		event_set_error(&c->ev, "no TLS context for this scenario");
 		return -1;
 	}
-	c->ssl = wolfSSL_new(c->lis->ctx);
+	c->ssl = wolfSSL_new(c->cfg->ctx);
 	if (!c->ssl) {
 		event_set_error(&c->ev, "wolfSSL_new failed");
 		return -1;
@@ -766,9 +758,9 @@ int conn_start_tls(struct conn *c)
 	c->state = CS_HANDSHAKE;
 	c->deadline_ms = loop_now_ms() + tf_limits.handshake_timeout_ms;
 	begin_capture(c);
-	if (c->lis->advertised_ca[0])
+	if (c->cfg->advertised_ca[0])
 		snprintf(c->ev.advertised_ca, sizeof(c->ev.advertised_ca), "%s",
-			 c->lis->advertised_ca);
+			 c->cfg->advertised_ca);
 	return 0;
 }
 
@@ -789,8 +781,6 @@ static void raw_hello_step(struct conn *c)
 		if (c->ev.hello_state != 0)
 			break;
 	}
-	if (c->ev.hello_state != 0)
-		faults_after_hello(c);
 }
 
 static void conn_drive(struct conn *c)
@@ -809,7 +799,7 @@ static void conn_drive(struct conn *c)
 	case CS_PLAIN:
 		if (c->out_len > c->out_off && flush_and_watch(c) < 0)
 			break;
-		c->lis->ops->on_readable(c);
+		c->ops->on_readable(c);
 		break;
 	case CS_CLOSED:
 		break;
@@ -824,6 +814,13 @@ static void conn_on_events(struct loop_handler *h, uint32_t events)
 	 * pipelined ClientHello: drive the new handshake without waiting. */
 	for (int guard = 0; guard < 4 && c->state == CS_HANDSHAKE && c->in_off < c->in_len; guard++)
 		conn_drive(c);
+	/* The ClientHello is in (or is not one): the scenario may act now,
+	 * outside wolfSSL's callbacks. */
+	if (c->state != CS_CLOSED && c->ev.hello_state != 0 && !c->hello_told) {
+		c->hello_told = 1;
+		if (c->hooks->hello)
+			c->hooks->hello(c);
+	}
 	/* Hang-up or error: the peer is gone both ways (a RST). A front-end
 	 * that is not reading just now (input paused behind a transfer) does
 	 * not see it, and level-triggered epoll would report it forever. */
@@ -836,13 +833,9 @@ static void conn_on_events(struct loop_handler *h, uint32_t events)
 		conn_free(c);
 }
 
-/* First state of a new connection: the scenario's fault decides. */
-static void conn_begin(struct conn *c)
+/* First state of a new connection: its configuration decides. */
+static void conn_begin(struct conn *c, enum start_mode mode)
 {
-	const struct proto_ops *ops = c->lis->ops;
-	enum start_mode mode = faults_start_mode(c->lis->s);
-	if (c->lis->data_start)
-		mode = c->lis->data_start == 1 ? START_TLS : START_PLAIN;
 	switch (mode) {
 	case START_RAW_HELLO:
 		c->state = CS_RAW_HELLO;
@@ -862,20 +855,18 @@ static void conn_begin(struct conn *c)
 		}
 		break;
 	}
-	if (ops->on_open)
-		ops->on_open(c);
+	if (c->ops->on_open)
+		c->ops->on_open(c);
 }
 
 /* The event of a connection that was accepted only to be closed; closes fd. */
-void conn_refuse_fd(struct listener *lis, int fd, const char *fmt, ...)
+static void refuse_v(struct server *srv, const struct conn_config *cfg, const char *channel,
+		     int fd, const char *fmt, va_list ap)
 {
 	static struct event ev; /* large; the loop is single-threaded */
 	char msg[256];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	event_init(&ev, ++lis->srv->next_id, lis->s->name, lis->ops->channel);
+	event_init(&ev, ++srv->next_id, cfg->s->name, channel);
 	ev.start_ms = ev.end_ms = loop_now_ms();
 	format_peer(fd, ev.peer, sizeof(ev.peer));
 	ev.closed_by = "server";
@@ -884,15 +875,35 @@ void conn_refuse_fd(struct listener *lis, int fd, const char *fmt, ...)
 	close(fd);
 }
 
-struct conn *conn_adopt(struct listener *lis, int fd)
+static void refuse(struct server *srv, const struct conn_config *cfg, const char *channel, int fd,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void refuse(struct server *srv, const struct conn_config *cfg, const char *channel, int fd,
+		   const char *fmt, ...)
 {
-	struct server *srv = lis->srv;
+	va_list ap;
+	va_start(ap, fmt);
+	refuse_v(srv, cfg, channel, fd, fmt, ap);
+	va_end(ap);
+}
+
+void conn_refuse_child(struct conn *parent, const struct proto_ops *ops, int fd, const char *fmt,
+		       ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	refuse_v(parent->srv, parent->cfg, ops->channel, fd, fmt, ap);
+	va_end(ap);
+}
+
+static struct conn *adopt(struct server *srv, const struct conn_config *cfg,
+			  const struct proto_ops *ops, enum start_mode mode, int fd, void *owner)
+{
 	if (srv->n_conns >= tf_limits.max_connections || srv->stopping) {
 		/* Refuse: the limit protects every other scenario. The refusal
 		 * is still a connection, so it still gets its event. */
 		if (!srv->stopping)
-			conn_refuse_fd(lis, fd, "refused: connection limit (%d) reached",
-				       tf_limits.max_connections);
+			refuse(srv, cfg, ops->channel, fd, "refused: connection limit (%d) reached",
+			       tf_limits.max_connections);
 		else
 			close(fd);
 		return NULL;
@@ -909,9 +920,12 @@ struct conn *conn_adopt(struct listener *lis, int fd)
 	 * ACK: ~40 ms per handshake (measured by make bench). */
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c->lis = lis;
+	c->cfg = cfg;
+	c->ops = ops;
+	c->hooks = &cfg->hooks;
+	c->owner = owner;
 	c->srv = srv;
-	event_init(&c->ev, ++srv->next_id, lis->s->name, lis->ops->channel);
+	event_init(&c->ev, ++srv->next_id, cfg->s->name, ops->channel);
 	c->ev.start_ms = loop_now_ms();
 	format_peer(fd, c->ev.peer, sizeof(c->ev.peer));
 	events_flush_open(); /* the supervisor knows it is open if this worker dies */
@@ -923,7 +937,10 @@ struct conn *conn_adopt(struct listener *lis, int fd)
 		conn_free(c);
 		return NULL;
 	}
-	conn_begin(c);
+	if (c->hooks->accepted)
+		c->hooks->accepted(c);
+	if (c->state != CS_CLOSED)
+		conn_begin(c, mode);
 	if (c->state == CS_CLOSED) {
 		conn_free(c);
 		return NULL;
@@ -931,9 +948,16 @@ struct conn *conn_adopt(struct listener *lis, int fd)
 	return c;
 }
 
+struct conn *conn_adopt_child(struct conn *parent, const struct proto_ops *ops,
+			      enum start_mode mode, int fd, void *owner)
+{
+	return adopt(parent->srv, parent->cfg, ops, mode, fd, owner);
+}
+
 void conn_on_accept(struct loop_handler *h, uint32_t events)
 {
 	struct listener *lis = (struct listener *)h;
+	const struct conn_config *cfg = lis->cfg;
 	(void)events;
 	/* A descriptor kept in reserve: out of descriptors (EMFILE), accept()
 	 * fails and leaves the listener readable, and a level-triggered loop
@@ -947,12 +971,107 @@ void conn_on_accept(struct loop_handler *h, uint32_t events)
 			close(spare);
 			fd = accept4(lis->fd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd >= 0)
-				conn_refuse_fd(lis, fd, "refused: out of file descriptors");
+				refuse(lis->srv, cfg, cfg->ops->channel, fd,
+				       "refused: out of file descriptors");
 			spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 			continue;
 		}
 		if (fd < 0)
 			return;
-		conn_adopt(lis, fd);
+		adopt(lis->srv, cfg, cfg->ops, cfg->start, fd, NULL);
 	}
+}
+
+/* ---- what a front-end may ask and do ------------------------------ */
+
+enum conn_state conn_state(const struct conn *c)
+{
+	return c->state;
+}
+
+int conn_closing(const struct conn *c)
+{
+	return c->state == CS_CLOSED || c->close_after_flush;
+}
+
+int conn_output_pending(const struct conn *c)
+{
+	return c->out_len > c->out_off;
+}
+
+void conn_touch(struct conn *c)
+{
+	if (c->state != CS_CLOSED)
+		c->deadline_ms = loop_now_ms() + tf_limits.idle_timeout_ms;
+}
+
+void conn_cut_when_flushed(struct conn *c, const char *why)
+{
+	if (c->state == CS_CLOSED)
+		return;
+	c->cut = 1;
+	if (why)
+		event_set_error(&c->ev, "%s", why);
+	if (c->in_hook)
+		c->close_after_flush = 1; /* conn_write flushes, then closes */
+	else
+		conn_close_when_flushed(c);
+}
+
+void conn_no_session_ticket(struct conn *c)
+{
+	if (c->ssl)
+		wolfSSL_no_ticket_TLSv13(c->ssl);
+}
+
+void conn_capture_hello(struct conn *c)
+{
+	begin_capture(c);
+}
+
+int conn_peer_addr(const struct conn *c, struct sockaddr_storage *ss, socklen_t *len)
+{
+	*len = sizeof(*ss);
+	return getpeername(c->fd, (struct sockaddr *)ss, len);
+}
+
+int conn_local_addr(const struct conn *c, struct sockaddr_storage *ss, socklen_t *len)
+{
+	*len = sizeof(*ss);
+	return getsockname(c->fd, (struct sockaddr *)ss, len);
+}
+
+struct event *conn_event(struct conn *c)
+{
+	return &c->ev;
+}
+
+const struct conn_config *conn_config(const struct conn *c)
+{
+	return c->cfg;
+}
+
+const struct scenario *conn_scenario(const struct conn *c)
+{
+	return c->cfg->s;
+}
+
+struct loop *conn_loop(const struct conn *c)
+{
+	return &c->srv->loop;
+}
+
+void *conn_proto(const struct conn *c)
+{
+	return c->proto;
+}
+
+void conn_set_proto(struct conn *c, void *p)
+{
+	c->proto = p;
+}
+
+void *conn_owner(const struct conn *c)
+{
+	return c->owner;
 }

@@ -194,6 +194,7 @@ static void put_hello(struct json *j, const struct event *e)
 	put_u16_hex_list(j, "key_shares", h->key_shares, h->n_key_shares);
 	put_u16_hex_list(j, "sigalgs", h->sigalgs, h->n_sigalgs);
 	json_kint(j, "records", (long long)h->n_records);
+	json_kbool(j, "session_ticket", h->has_session_ticket); /* RFC 5077 extension offered */
 	json_obj_close(j);
 }
 

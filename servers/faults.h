@@ -1,25 +1,19 @@
-/* faults — what is not a TLS option: how a connection starts (raw capture,
- * plaintext service, TLS) and what a faulty server does after the
- * ClientHello. One row per fault in faults.c; no scenario needs C code. */
+/* faults — what a faulty server does that is not a TLS option: how its
+ * connections start, a front-end that replaces the protocol's, and hooks
+ * at named points of a connection's life (conn.h). One row per fault in
+ * faults.c, plus at most one function. The two faults that are about the
+ * credential itself (credential-unusable: the key that will not load;
+ * key-mismatch: the key that signs) are how tlsctx.c loads it. */
 #ifndef TLSFAULT_FAULTS_H
 #define TLSFAULT_FAULTS_H
 
-#include "scenario.h"
+#include <stddef.h>
 
-struct conn;
-struct proto_ops;
+struct conn_config;
 
-enum start_mode {
-	START_TLS,	     /* handshake from the first byte (https, implicit FTPS) */
-	START_PLAIN,	     /* plaintext front-end first (explicit FTPS) */
-	START_PLAIN_CAPTURE, /* plaintext service that still decodes a ClientHello */
-	START_RAW_HELLO,     /* read the ClientHello only, then faults_after_hello */
-};
-
-enum start_mode faults_start_mode(const struct scenario *s);
-/* A front-end that replaces the scenario's protocol, or NULL. */
-const struct proto_ops *faults_override_ops(const struct scenario *s);
-/* START_RAW_HELLO: the ClientHello is in (or failed to decode); act. */
-void faults_after_hello(struct conn *c);
+/* Put the fault of cfg->s into cfg (start, ops, hooks, reset_why), over
+ * the front-end's choice already there. Returns 1 when the faulty server
+ * never speaks TLS (no context to build), else 0. */
+int faults_configure(struct conn_config *cfg);
 
 #endif

@@ -1,4 +1,4 @@
-/* ftp_cmd — see ftp_cmd.h. */
+/* ftp_cmd — see ftp_cmd.h (the command table itself is in ftp_cmds.c). */
 #include "ftp_cmd.h"
 
 #include <stdio.h>
@@ -7,70 +7,6 @@
 #define IAC 255
 #define WILL 251
 #define DONT 254
-
-/* One row per command (RFC 959 4.1, RFC 2228 3, RFC 4217 9, RFC 2428,
- * RFC 3659). The flags are the whole policy: ftps.c checks them before it
- * calls a handler, so no handler repeats "are you logged in". */
-static const struct ftp_cmd_row table[] = {
-	{"USER", FTP_F_ARG, CMD_USER},
-	{"PASS", FTP_F_SECRET, CMD_PASS}, /* an empty password is legal */
-	{"AUTH", FTP_F_ARG, CMD_AUTH},
-	{"PBSZ", FTP_F_ARG, CMD_PBSZ},
-	{"PROT", FTP_F_ARG, CMD_PROT},
-	{"CCC", FTP_F_NOARG, CMD_CCC},
-	{"FEAT", FTP_F_NOARG, CMD_FEAT},
-	{"SYST", FTP_F_NOARG, CMD_SYST},
-	{"PWD", FTP_F_LOGIN | FTP_F_NOARG, CMD_PWD},
-	{"XPWD", FTP_F_LOGIN | FTP_F_NOARG, CMD_PWD},
-	{"CWD", FTP_F_LOGIN | FTP_F_ARG, CMD_CWD},
-	{"XCWD", FTP_F_LOGIN | FTP_F_ARG, CMD_CWD},
-	{"CDUP", FTP_F_LOGIN | FTP_F_NOARG, CMD_CDUP},
-	{"XCUP", FTP_F_LOGIN | FTP_F_NOARG, CMD_CDUP},
-	{"MKD", FTP_F_LOGIN | FTP_F_ARG, CMD_MKD},
-	{"XMKD", FTP_F_LOGIN | FTP_F_ARG, CMD_MKD},
-	{"RMD", FTP_F_LOGIN | FTP_F_ARG, CMD_RMD},
-	{"XRMD", FTP_F_LOGIN | FTP_F_ARG, CMD_RMD},
-	{"DELE", FTP_F_LOGIN | FTP_F_ARG, CMD_DELE},
-	{"TYPE", FTP_F_LOGIN | FTP_F_ARG, CMD_TYPE},
-	{"MODE", FTP_F_LOGIN | FTP_F_ARG, CMD_MODE},
-	{"STRU", FTP_F_LOGIN | FTP_F_ARG, CMD_STRU},
-	{"SIZE", FTP_F_LOGIN | FTP_F_ARG, CMD_SIZE},
-	{"MDTM", FTP_F_LOGIN | FTP_F_ARG, CMD_MDTM},
-	{"PASV", FTP_F_LOGIN | FTP_F_NOARG, CMD_PASV},
-	{"EPSV", FTP_F_LOGIN, CMD_EPSV},
-	{"PORT", FTP_F_LOGIN, CMD_PORT},
-	{"EPRT", FTP_F_LOGIN, CMD_EPRT},
-	{"LIST", FTP_F_LOGIN | FTP_F_XFER, CMD_LIST},
-	{"NLST", FTP_F_LOGIN | FTP_F_XFER, CMD_NLST},
-	{"MLSD", FTP_F_LOGIN | FTP_F_XFER, CMD_MLSD},
-	{"RETR", FTP_F_LOGIN | FTP_F_ARG | FTP_F_XFER, CMD_RETR},
-	{"STOR", FTP_F_LOGIN | FTP_F_ARG | FTP_F_XFER, CMD_STOR},
-	{"APPE", FTP_F_LOGIN | FTP_F_ARG | FTP_F_XFER, CMD_APPE},
-	{"REST", FTP_F_LOGIN | FTP_F_ARG, CMD_REST},
-	{"RNFR", FTP_F_LOGIN | FTP_F_ARG, CMD_RNFR},
-	{"RNTO", FTP_F_LOGIN | FTP_F_ARG, CMD_RNTO},
-	{"NOOP", FTP_F_NOARG, CMD_NOOP},
-	{"QUIT", 0, CMD_QUIT}, /* after the transfer (RFC 959 4.1.1) */
-	{"ABOR", FTP_F_NOARG | FTP_F_ANYTIME, CMD_ABOR},
-	{"OPTS", FTP_F_ARG, CMD_OPTS},
-	{"ALLO", FTP_F_LOGIN, CMD_ALLO},
-	{"HELP", 0, CMD_HELP},
-	{"STAT", FTP_F_ANYTIME, CMD_STAT},
-};
-
-const struct ftp_cmd_row *ftp_cmd_table(size_t *n)
-{
-	*n = sizeof(table) / sizeof(table[0]);
-	return table;
-}
-
-const struct ftp_cmd_row *ftp_cmd_find(const char *verb)
-{
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (!strcmp(table[i].verb, verb))
-			return &table[i];
-	return NULL;
-}
 
 static int is_alpha(uint8_t ch)
 {

@@ -16,20 +16,21 @@
  * none can be mistaken for the end, "code last". Any CR or LF that is not
  * a line separator, and any NUL, can never reach the wire.
  *
- * The command table (ftp_cmd_find) says which verbs exist and which need a
- * login or an argument; the handlers live in ftps.c, one row per command. */
+ * The command table (ftp_cmd_find, in ftp_cmds.c next to the handlers)
+ * says which verbs exist, which need a login or an argument, and which
+ * handler answers each: one row per command. */
 #ifndef TLSFAULT_FTP_CMD_H
 #define TLSFAULT_FTP_CMD_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tf_limits.h" /* FTP_LINE_MAX */
+
 #define FTP_NEED_MORE (-2)
 #define FTP_TOO_LONG (-1)
 
 #define FTP_VERB_MAX 4
-/* Longest command line, CRLF included (vsftpd: 4096; RFC 959 sets none). */
-#define FTP_LINE_MAX 2048
 
 struct ftp_line {
 	char verb[FTP_VERB_MAX + 1]; /* upper-cased, NUL-terminated */
@@ -55,29 +56,28 @@ enum {
 	FTP_F_ARG = 2,	   /* needs an argument (501 without) */
 	FTP_F_NOARG = 4,   /* takes no argument (501 with one) */
 	FTP_F_SECRET = 8,  /* argument is a secret: masked in every log */
-	FTP_F_XFER = 16,   /* uses the data connection */
-	FTP_F_ANYTIME = 32 /* answered even while a transfer runs (ABOR, ...) */
+	FTP_F_ANYTIME = 16, /* answered even while a transfer runs (ABOR, ...) */
+	FTP_F_RENAME = 32  /* RNFR/RNTO: keeps a pending RNFR (any other drops it) */
+};
+
+struct ftp_sess;
+/* What a handler gets: the argument ("" when none) and the command's
+ * logged form (PASS masked), which a transfer quotes in its data event. */
+struct ftp_req {
+	const char *arg;
+	const char *logged;
 };
 
 struct ftp_cmd_row {
 	const char *verb;
 	int flags;
-	int id; /* the front-end's handler index */
+	void (*run)(struct ftp_sess *s, const struct ftp_req *rq);
 };
 
 /* Every command the server knows; NULL for an unknown verb. */
 const struct ftp_cmd_row *ftp_cmd_find(const char *verb);
 /* The whole table, for FEAT/HELP and the tests. */
 const struct ftp_cmd_row *ftp_cmd_table(size_t *n);
-
-enum ftp_cmd_id {
-	CMD_USER, CMD_PASS, CMD_AUTH, CMD_PBSZ, CMD_PROT, CMD_CCC, CMD_FEAT, CMD_SYST,
-	CMD_PWD, CMD_CWD, CMD_CDUP, CMD_MKD, CMD_RMD, CMD_DELE, CMD_TYPE, CMD_MODE,
-	CMD_STRU, CMD_SIZE, CMD_MDTM, CMD_PASV, CMD_EPSV, CMD_PORT, CMD_EPRT, CMD_LIST,
-	CMD_NLST, CMD_MLSD, CMD_RETR, CMD_STOR, CMD_APPE, CMD_REST, CMD_RNFR, CMD_RNTO,
-	CMD_NOOP, CMD_QUIT, CMD_ABOR, CMD_OPTS, CMD_ALLO, CMD_HELP, CMD_STAT,
-	CMD__COUNT
-};
 
 /* "VERB arg" as it may be logged: a secret argument becomes "<password>"
  * (vsftpd's habit), the argument is cut at `cap`; a bad line is logged as

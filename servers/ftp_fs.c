@@ -337,9 +337,9 @@ void ftp_fs_upload_abort(struct ftp_upload *u)
 	errno = e;
 }
 
-/* Depth-limited: a tree deeper than this is not walked further (the
- * quota then undercounts; FTP_PATH_MAX already bounds what MKD can make). */
-#define USAGE_DEPTH 64
+/* Depth-limited (FTP_USAGE_DEPTH): a tree deeper is not walked further
+ * (the quota then undercounts; FTP_PATH_MAX already bounds what MKD can
+ * make). */
 
 static long long usage_of(int dfd, int depth)
 {
@@ -358,7 +358,7 @@ static long long usage_of(int dfd, int depth)
 			continue;
 		if (S_ISREG(st.st_mode))
 			total += (long long)st.st_size;
-		else if (S_ISDIR(st.st_mode) && depth < USAGE_DEPTH) {
+		else if (S_ISDIR(st.st_mode) && depth < FTP_USAGE_DEPTH) {
 			int sub = openat(dirfd(d), e->d_name,
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
-#define FTP_PATH_MAX 1024
+#include "tf_limits.h" /* FTP_PATH_MAX, FTP_USAGE_DEPTH */
 
 struct ftp_fs {
 	int root_fd;

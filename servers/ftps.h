@@ -5,6 +5,9 @@
  * vsftpd's require_ssl_reuse=YES does (seed 000). Files live under
  * <data dir>/<scenario name>, jailed by ftp_fs.
  *
+ * The front-end is ftp_ctl.c, ftp_cmds.c, ftp_data.c and ftp_list.c
+ * (ftp_sess.h says which part owns what).
+ *
  * Each connection, control or data, writes its own event; the control
  * event's "ftp" member lists every command (PASS masked) with its replies
  * and says whether USER/PASS crossed the wire in plaintext, and whether
@@ -13,6 +16,10 @@
 #define TLSFAULT_FTPS_H
 
 struct proto_ops;
+struct scenario;
 extern const struct proto_ops ftps_ops;
+/* Whether the scenario's server offers TLS at all (no: AUTH TLS refused
+ * on explicit FTPS, as vsftpd with ssl_enable=NO). */
+int ftps_offers_tls(const struct scenario *s);
 
 #endif

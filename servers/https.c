@@ -1,3 +1,4 @@
+/* https — see https.h. */
 #include "https.h"
 
 #include <stdio.h>
@@ -15,64 +16,45 @@ struct https_state {
 
 static void respond(struct conn *c, int status, const char *reason, const char *body)
 {
-	c->ev.http_status = status;
+	conn_event(c)->http_status = status;
 	conn_set_cap_deadline(c, 0, NULL); /* the head is in: the idle timeout governs */
 	conn_printf(c,
 		    "HTTP/1.1 %d %s\r\nServer: tlsfault\r\nContent-Type: text/plain; charset=utf-8\r\n"
 		    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
 		    status, reason, strlen(body), body);
-	if (c->state != CS_CLOSED)
+	if (conn_state(c) != CS_CLOSED)
 		conn_close_when_flushed(c);
 }
 
 static void respond_ok(struct conn *c)
 {
+	const struct event *ev = conn_event(c);
 	char body[1024];
-	int n = snprintf(body, sizeof(body), "tlsfault scenario %s\nTLS: %s %s\n", c->lis->s->name,
-			 c->ev.version, c->ev.cipher);
-	if (c->ev.client_subject[0])
+	int n = snprintf(body, sizeof(body), "tlsfault scenario %s\nTLS: %s %s\n",
+			 conn_scenario(c)->name, ev->version, ev->cipher);
+	if (ev->client_subject[0])
 		snprintf(body + n, sizeof(body) - (size_t)n, "verified client: %s\n",
-			 c->ev.client_subject);
+			 ev->client_subject);
 	respond(c, 200, "OK", body);
 }
 
 static void record_line(struct conn *c, const struct http_req *r)
 {
-	size_t n = r->line.n < sizeof(c->ev.request_line) - 1 ? r->line.n
-							       : sizeof(c->ev.request_line) - 1;
-	memcpy(c->ev.request_line, r->line.p, n);
-	c->ev.request_line[n] = '\0';
-}
-
-/* Seed 001, scenario 6: a server that takes the first application record
- * as the whole request. A client that splits records 1/n-1 (or sends an
- * empty record first, 0/n) leaves it without a request line, and it
- * closes without an answer: the "incomplete request" of the seed. */
-static void split_intolerant_request(struct conn *c, struct https_state *st)
-{
-	/* Records handed to wolfSSL so far: more than one means the first
-	 * record carried no bytes (0/n split), so the request it saw was "". */
-	size_t seen = c->ev.app_records > 1 ? 0 : st->len;
-	struct http_req r;
-	if (http_parse_request_line(st->head, seen, &r) > 0) {
-		record_line(c, &r);
-		respond_ok(c);
-		return;
-	}
-	conn_close(c, "server",
-		   "split-intolerant: first application record held %zu byte(s) and no request "
-		   "line; closed without a response",
-		   seen);
+	struct event *ev = conn_event(c);
+	size_t n = r->line.n < sizeof(ev->request_line) - 1 ? r->line.n
+							     : sizeof(ev->request_line) - 1;
+	memcpy(ev->request_line, r->line.p, n);
+	ev->request_line[n] = '\0';
 }
 
 static void https_readable(struct conn *c)
 {
-	struct https_state *st = c->proto;
+	struct https_state *st = conn_proto(c);
 	if (!st->head && !(st->head = malloc(HTTP_HEAD_MAX))) {
 		conn_close(c, "server", "out of memory");
 		return;
 	}
-	while (c->state == CS_APP && !c->close_after_flush) {
+	while (conn_state(c) == CS_APP && !conn_closing(c)) {
 		if (st->len == HTTP_HEAD_MAX) {
 			respond(c, 431, "Request Header Fields Too Large", "request head too large\n");
 			return;
@@ -85,10 +67,6 @@ static void https_readable(struct conn *c)
 			return;
 		}
 		st->len += (size_t)n;
-		if (c->lis->s->fault == FAULT_SPLIT_INTOLERANT) {
-			split_intolerant_request(c, st);
-			return;
-		}
 		struct http_req r;
 		int rc = http_parse_request(st->head, st->len, &r);
 		if (rc == HTTP_NEED_MORE)
@@ -96,7 +74,7 @@ static void https_readable(struct conn *c)
 		if (rc == HTTP_BAD) {
 			if (r.line.n)
 				record_line(c, &r);
-			event_set_error(&c->ev, "bad request: %s", r.error);
+			event_set_error(conn_event(c), "bad request: %s", r.error);
 			respond(c, 400, "Bad Request", "bad request\n");
 			return;
 		}
@@ -109,7 +87,7 @@ static void https_readable(struct conn *c)
 static void https_tls_ready(struct conn *c)
 {
 	struct https_state *st = calloc(1, sizeof(*st));
-	c->proto = st;
+	conn_set_proto(c, st);
 	if (!st) {
 		conn_close(c, "server", "out of memory");
 		return;
@@ -124,11 +102,11 @@ static void https_tls_ready(struct conn *c)
 
 static void https_close(struct conn *c)
 {
-	struct https_state *st = c->proto;
+	struct https_state *st = conn_proto(c);
 	if (st)
 		free(st->head);
-	free(c->proto);
-	c->proto = NULL;
+	free(st);
+	conn_set_proto(c, NULL);
 }
 
 const struct proto_ops https_ops = {

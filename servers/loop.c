@@ -165,10 +165,12 @@ int loop_round(struct loop *l, int wait_ms)
 	return sig;
 }
 
-int loop_run(struct loop *l, int (*done)(void *arg), void *arg)
+int loop_run(struct loop *l)
 {
 	int64_t next_sweep = loop_now_ms() + SWEEP_INTERVAL_MS;
-	while (!(done && done(arg))) {
+	for (;;) {
+		if (l->after_round)
+			l->after_round();
 		int64_t now = loop_now_ms();
 		int sig = loop_round(l, next_sweep > now ? (int)(next_sweep - now) : 0);
 		if (sig > 0)
@@ -183,5 +185,4 @@ int loop_run(struct loop *l, int (*done)(void *arg), void *arg)
 			next_sweep = now + SWEEP_INTERVAL_MS;
 		}
 	}
-	return 0;
 }

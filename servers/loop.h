@@ -32,8 +32,8 @@ struct loop_handler {
 struct loop {
 	int epfd;
 	int sigfd;
-	int stopping;
 	void (*sweep)(void *arg, int64_t now_ms);
+	void (*after_round)(void); /* called between two rounds of loop_run */
 	void *sweep_arg;
 	struct loop_handler *again;   /* to call in the next round */
 	struct loop_handler *retired; /* to free once the batch is done */
@@ -57,9 +57,9 @@ void loop_again(struct loop *l, struct loop_handler *h);
  * then the handlers queued by loop_again, then free what was retired.
  * Returns a signal number that arrived, 0, or -1 on an epoll error. */
 int loop_round(struct loop *l, int wait_ms);
-/* Run until a signal arrives or `done(arg)` returns non-zero. Returns the
- * signal number that stopped it, or 0. */
-int loop_run(struct loop *l, int (*done)(void *arg), void *arg);
+/* Run rounds, the sweep every SWEEP_INTERVAL_MS, until a signal arrives
+ * (its number is returned) or epoll fails (0). */
+int loop_run(struct loop *l);
 int64_t loop_now_ms(void);
 
 #endif

@@ -200,10 +200,12 @@ static int gather_handshake(const uint8_t *p, size_t n, uint8_t *msg,
 {
 	size_t off = 0, have = 0, need = 0;
 	while (1) {
+		struct tls_record rec = {0};
+		int whole = sniff_record(p + off, n - off, &rec);
 		if (n - off < 5)
 			return SNIFF_NEED_MORE;
-		struct rd hdr = rd_make(p + off, 5);
-		unsigned type = rd_u8(&hdr), version = rd_u16(&hdr), len = rd_u16(&hdr);
+		unsigned type = rec.type, version = rec.version;
+		size_t len = rec.len;
 		if (type != REC_HANDSHAKE)
 			return bad(h, type == REC_ALERT ? "alert instead of ClientHello"
 							: "not a TLS handshake record");
@@ -213,7 +215,7 @@ static int gather_handshake(const uint8_t *p, size_t n, uint8_t *msg,
 			return bad(h, "bad record length");
 		if (h->n_records == 0)
 			h->record_version = (uint16_t)version;
-		if (n - off - 5 < len)
+		if (whole == SNIFF_NEED_MORE)
 			return SNIFF_NEED_MORE;
 		if (have + len > HELLO_MAX_BYTES)
 			return bad(h, "ClientHello too large");
@@ -254,6 +256,18 @@ int sniff_client_hello(const uint8_t *p, size_t n, struct hello *out)
 	return (int)consumed;
 }
 
+int sniff_record(const uint8_t *p, size_t n, struct tls_record *r)
+{
+	if (n < 5)
+		return SNIFF_NEED_MORE;
+	struct rd hdr = rd_make(p, 5);
+	r->type = rd_u8(&hdr);
+	r->version = rd_u16(&hdr);
+	r->len = rd_u16(&hdr);
+	r->body = p + 5;
+	return n - 5 < r->len ? SNIFF_NEED_MORE : (int)(5 + r->len);
+}
+
 int sniff_is_hello_retry(const uint8_t *p, size_t n)
 {
 	static const uint8_t hrr_random[32] = {
@@ -261,9 +275,10 @@ int sniff_is_hello_retry(const uint8_t *p, size_t n)
 		0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
 		0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 	};
-	/* record header (5), handshake type and length (4), legacy_version (2) */
-	return n >= 5 + 4 + 2 + 32 && p[0] == REC_HANDSHAKE && p[5] == 2 &&
-	       memcmp(p + 11, hrr_random, 32) == 0;
+	/* handshake type and length (4), legacy_version (2), then the random */
+	struct tls_record r;
+	return n >= 5 + 4 + 2 + 32 && sniff_record(p, n, &r) != SNIFF_BAD &&
+	       r.type == REC_HANDSHAKE && r.body[0] == 2 && memcmp(r.body + 6, hrr_random, 32) == 0;
 }
 
 const char *sniff_alert_name(int code)
@@ -295,10 +310,12 @@ int rec_track_advance(struct rec_track *t, const uint8_t *p, size_t n)
 		t->hdr_fill += n;
 		if (t->hdr_fill < 5)
 			return 0;
-		t->type = t->hdr[0];
-		t->length = (uint16_t)(t->hdr[3] << 8 | t->hdr[4]);
+		struct tls_record r;
+		sniff_record(t->hdr, 5, &r);
+		t->type = (uint8_t)r.type;
+		t->length = (uint16_t)r.len;
 		t->body_left = t->length;
-		if (t->type < 20 || t->type > 24 || t->hdr[1] != 3)
+		if (t->type < 20 || t->type > 24 || (r.version >> 8) != 3)
 			return SNIFF_BAD;
 		if (t->body_left == 0)
 			t->hdr_fill = 0; /* empty record: next byte starts a header */

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tf_limits.h" /* HELLO_MAX_BYTES */
+
 #define SNIFF_NEED_MORE (-2)
 #define SNIFF_BAD (-1)
 
@@ -26,9 +28,6 @@
 #define HELLO_MAX_KEY_SHARES 8
 #define HELLO_NAME_MAX 256
 #define HELLO_ALPN_LEN 32
-/* Largest ClientHello we reassemble across records (post-quantum key
- * shares make real ones ~2 KiB; 16 KiB is one full record). */
-#define HELLO_MAX_BYTES 16384
 
 enum { REC_CHANGE_CIPHER_SPEC = 20, REC_ALERT = 21, REC_HANDSHAKE = 22,
        REC_APPLICATION_DATA = 23 };
@@ -67,6 +66,19 @@ int sniff_is_hello_retry(const uint8_t *p, size_t n);
 
 /* Name of an alert description (RFC 8446 6, RFC 5246 7.2), or NULL. */
 const char *sniff_alert_name(int code);
+
+/* One TLS record in a buffer: the only place its header is decoded. */
+struct tls_record {
+	unsigned type, version;
+	const uint8_t *body;
+	size_t len;
+};
+
+/* The record at the start of p: fills *r as soon as its header is in
+ * (n >= 5) and returns its whole size (5 + length) once its body is in
+ * too; SNIFF_NEED_MORE before. The header is not judged: callers check
+ * type and version for what they expect. */
+int sniff_record(const uint8_t *p, size_t n, struct tls_record *r);
 
 /* Record boundary tracker over a byte stream. */
 struct rec_track {

@@ -146,11 +146,11 @@ static int write_manifest(void)
 	json_obj_open(&j);
 	for (int i = 0; i < n_slots; i++) {
 		const struct listener *l = slots[i].lis;
-		json_key(&j, l->s->name);
+		json_key(&j, l->cfg->s->name);
 		json_obj_open(&j);
 		json_kstr(&j, "host", opts->bind);
 		json_kint(&j, "port", l->port);
-		json_kstr(&j, "protocol", scenario_protocol_name(l->s->protocol));
+		json_kstr(&j, "protocol", scenario_protocol_name(l->cfg->s->protocol));
 		json_kint(&j, "pid", slots[i].pid);
 		json_obj_close(&j);
 	}
@@ -171,7 +171,7 @@ static void print_table(void)
 	printf("%-32s %-6s %s\n", "SCENARIO", "PORT", "SUMMARY");
 	for (int i = 0; i < n_slots; i++) {
 		const struct listener *l = slots[i].lis;
-		printf("%-32s %-6d %s\n", l->s->name, l->port, l->s->summary);
+		printf("%-32s %-6d %s\n", l->cfg->s->name, l->port, l->cfg->s->summary);
 	}
 	fflush(stdout);
 }
@@ -205,7 +205,7 @@ static void worker_main(int idx, int chan, uint64_t first_id)
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_UNBLOCK, &chld, NULL);
 	events_use_channel(chan);
-	int status = server_worker(slots[idx].lis, opts, first_id);
+	int status = server_worker(slots[idx].lis, first_id);
 	server_listener_free(slots[idx].lis);
 	free(slots[idx].fl);
 	exit(status);
@@ -216,7 +216,7 @@ static int start_worker(int idx)
 	struct slot *sl = &slots[idx];
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		fprintf(stderr, "tlsfault: %s: socketpair: %s\n", sl->lis->s->name, strerror(errno));
+		fprintf(stderr, "tlsfault: %s: socketpair: %s\n", sl->lis->cfg->s->name, strerror(errno));
 		return -1;
 	}
 	/* Room for bursts (shutdown writes every open connection's event). */
@@ -227,7 +227,7 @@ static int start_worker(int idx)
 	fflush(NULL); /* nothing buffered may be written twice */
 	pid_t pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "tlsfault: %s: fork: %s\n", sl->lis->s->name, strerror(errno));
+		fprintf(stderr, "tlsfault: %s: fork: %s\n", sl->lis->cfg->s->name, strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
@@ -290,7 +290,7 @@ static void on_worker_exit(int idx, int status)
 {
 	struct slot *sl = &slots[idx];
 	pid_t pid = sl->pid;
-	const char *name = sl->lis->s->name;
+	const char *name = sl->lis->cfg->s->name;
 	drain(sl, 0); /* everything it sent before it died comes first */
 	size_t lost = sl->fl_live;
 	int64_t started = sl->started_ms;
@@ -402,7 +402,7 @@ static void restart_due(void)
 			sl->restart_at = now + 1000; /* fork failed: try again */
 			continue;
 		}
-		fprintf(stderr, "tlsfault: %s: worker restarted (pid %d)\n", sl->lis->s->name,
+		fprintf(stderr, "tlsfault: %s: worker restarted (pid %d)\n", sl->lis->cfg->s->name,
 			(int)sl->pid);
 		changed = 1;
 	}

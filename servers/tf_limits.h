@@ -7,7 +7,9 @@
 #define IDLE_TIMEOUT_MS 30000	     /* no byte either way after the handshake */
 #define SWEEP_INTERVAL_MS 100	     /* how often deadlines are checked */
 #define IN_BUF_SIZE 8192	     /* staged raw bytes per connection */
-#define HELLO_CAPTURE_MAX 16384	     /* bytes kept to decode the ClientHello */
+/* Largest ClientHello reassembled across records (post-quantum key
+ * shares make real ones ~2 KiB; 16 KiB is one full record). */
+#define HELLO_MAX_BYTES 16384
 #define HTTP_HEAD_MAX 8192	     /* request head; longer gets 431 */
 #define EVENT_LINE_MAX 16384	     /* one JSON event line */
 #define APP_RECORDS_LOGGED 8	     /* sizes of the first application records */
@@ -24,6 +26,14 @@
 #define LINGER_MS 2000		     /* reading and discarding after a refusal */
 #define LINGER_MAX 256		     /* lingering sockets at once */
 #define LINGER_READS 16		     /* reads per wakeup of a lingering socket */
+#define FTP_LOG_CMDS 64		     /* commands kept in a control event */
+#define FTP_LOG_CMD_LEN 96	     /* logged form of one command */
+#define FTP_EARLY_MAX 65536	     /* data bytes accepted before their command */
+#define FTP_IO_CHUNK 65536	     /* file <-> data connection step */
+#define FTP_TLS_FAIL_WINDOW_MS 60000 /* "after a TLS failure" look-back */
+#define FTP_LINE_MAX 2048	     /* command line, CRLF included (vsftpd: 4096; RFC 959: none) */
+#define FTP_PATH_MAX 1024	     /* a path under the upload root */
+#define FTP_USAGE_DEPTH 64	     /* directory levels the quota's usage walk enters */
 
 /* The limits `serve` may override (--handshake-timeout, --idle-timeout,
  * --max-connections, --max-upload-mb, --max-data-mb, --line-timeout,

@@ -28,7 +28,8 @@
 	X(FAULT_CREDENTIAL_UNUSABLE, "credential-unusable") /* seed 001 scenarios 1-2: cert, no usable key */ \
 	X(FAULT_PLAINTEXT_SERVICE, "plaintext-service")	    /* seed 001 scenario 3: another process on the port */ \
 	X(FAULT_SPLIT_INTOLERANT, "split-intolerant")	    /* seed 001 scenario 6: first record = request */ \
-	X(FAULT_KEY_MISMATCH, "key-mismatch")		    /* signs with a key that is not the cert's */
+	X(FAULT_KEY_MISMATCH, "key-mismatch")		    /* signs with a key that is not the cert's */ \
+	X(FAULT_TRUNCATED_RESPONSE, "truncated-response")   /* ends the stream inside its response */
 
 /* [ftp] auth_tls: X(id, config name) */
 #define TF_AUTH_TLS(X)                \

@@ -1,8 +1,11 @@
+/* tlsctx — see tlsctx.h. */
 #include "tlsctx.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "conn.h"
 
 static void path_in(char *buf, size_t cap, const char *dir, const char *file)
 {
@@ -43,12 +46,12 @@ static int readable(const char *path)
 /* Seed 001, scenarios 1-2: the certificate is installed but its private
  * key is missing or cannot be used. Record why; the server then behaves
  * as Schannel does (faults.c). A key that loads is a scenario error. */
-static int load_unusable_credential(struct listener *lis, const char *dir, char *err, size_t cap)
+static int load_unusable_credential(struct conn_config *cfg, const char *dir, char *err, size_t cap)
 {
-	const struct scenario *s = lis->s;
+	const struct scenario *s = cfg->s;
 	char path[SCN_PATH_MAX * 2];
 	if (!s->key[0]) {
-		snprintf(lis->cred_error, sizeof(lis->cred_error),
+		snprintf(cfg->reset_why, sizeof(cfg->reset_why),
 			 "certificate %s has no private key (Schannel: no credential); reset", s->cert);
 		return 0;
 	}
@@ -57,37 +60,37 @@ static int load_unusable_credential(struct listener *lis, const char *dir, char 
 		snprintf(err, cap, "%s: key file %s: cannot read", s->name, path);
 		return -1;
 	}
-	int rc = wolfSSL_CTX_use_PrivateKey_file(lis->ctx, path, WOLFSSL_FILETYPE_PEM);
+	int rc = wolfSSL_CTX_use_PrivateKey_file(cfg->ctx, path, WOLFSSL_FILETYPE_PEM);
 	if (rc == WOLFSSL_SUCCESS) {
 		snprintf(err, cap, "%s: [fault] credential-unusable, but key %s loaded fine", s->name,
 			 path);
 		return -1;
 	}
 	unsigned long code = wolfSSL_ERR_get_error();
-	snprintf(lis->cred_error, sizeof(lis->cred_error),
+	snprintf(cfg->reset_why, sizeof(cfg->reset_why),
 		 "private key %s unusable: %s (Schannel 0x8009001a); reset", s->key,
 		 code ? wolf_err(-(int)(code & 0xffff)) : "cannot decode key");
 	return 0;
 }
 
-static int load_credential(struct listener *lis, const char *dir, char *err, size_t cap)
+static int load_credential(struct conn_config *cfg, const char *dir, char *err, size_t cap)
 {
-	const struct scenario *s = lis->s;
+	const struct scenario *s = cfg->s;
 	char path[SCN_PATH_MAX * 2];
 	if (!s->cert[0])
 		return 0; /* seed 000: a server with no certificate at all */
 	path_in(path, sizeof(path), dir, s->cert);
-	int rc = wolfSSL_CTX_use_certificate_chain_file(lis->ctx, path);
+	int rc = wolfSSL_CTX_use_certificate_chain_file(cfg->ctx, path);
 	if (rc != WOLFSSL_SUCCESS) {
 		snprintf(err, cap, "%s: cert %s: %s", s->name, path,
 			 readable(path) ? wolf_err(rc) : "cannot read");
 		return -1;
 	}
 	if (s->fault == FAULT_CREDENTIAL_UNUSABLE)
-		return load_unusable_credential(lis, dir, err, cap);
+		return load_unusable_credential(cfg, dir, err, cap);
 	/* key-mismatch: the key that signs is not the certificate's. */
 	path_in(path, sizeof(path), dir, s->fault == FAULT_KEY_MISMATCH ? s->fault_key : s->key);
-	rc = wolfSSL_CTX_use_PrivateKey_file(lis->ctx, path, WOLFSSL_FILETYPE_PEM);
+	rc = wolfSSL_CTX_use_PrivateKey_file(cfg->ctx, path, WOLFSSL_FILETYPE_PEM);
 	if (rc != WOLFSSL_SUCCESS) {
 		snprintf(err, cap, "%s: key %s: %s", s->name, path,
 			 readable(path) ? wolf_err(rc) : "cannot read");
@@ -137,28 +140,15 @@ static void arm_swap(WOLFSSL *ssl, const struct alert_swap *sw)
 		wolfSSL_set_ex_data(ssl, swap_idx, (void *)sw);
 }
 
-int tlsctx_swap_alert(WOLFSSL *ssl, uint8_t *buf, size_t n, struct alert_rec *sent)
+/* The on_alert hook: the armed swap, once, for the fatal alert it names. */
+static int swap_alert(struct conn *c, WOLFSSL *ssl, int level, int code)
 {
-	if (swap_idx < 0)
-		return -1;
-	const struct alert_swap *sw = wolfSSL_get_ex_data(ssl, swap_idx);
-	if (!sw)
-		return -1;
-	/* wolfSSL hands over whole records: walk their headers. */
-	for (size_t off = 0; off + 5 <= n;) {
-		size_t len = (size_t)buf[off + 3] << 8 | buf[off + 4];
-		if (buf[off] == 21 && len == 2 && off + 7 <= n && buf[off + 5] == 2 &&
-		    buf[off + 6] == sw->from) {
-			buf[off + 6] = (uint8_t)sw->to;
-			wolfSSL_set_ex_data(ssl, swap_idx, NULL);
-			sent->code = sw->to;
-			sent->level = 2;
-			sent->replaced = sw->from;
-			return 0;
-		}
-		off += 5 + len;
-	}
-	return -1;
+	(void)c;
+	const struct alert_swap *sw = swap_idx >= 0 ? wolfSSL_get_ex_data(ssl, swap_idx) : NULL;
+	if (!sw || level != 2 || code != sw->from)
+		return code;
+	wolfSSL_set_ex_data(ssl, swap_idx, NULL);
+	return sw->to;
 }
 
 /* Received handshake messages, in plaintext only (wolfSSL calls this
@@ -174,9 +164,10 @@ static void on_handshake_msg(int write_p, int version, int content_type, const v
 	struct conn *c = wolfSSL_GetIOReadCtx(ssl);
 	if (write_p || content_type != 22 || len < 7 || p[0] != 11 || !c)
 		return;
-	c->ev.cert_msg_len = (long)p[4] << 16 | (long)p[5] << 8 | p[6];
-	c->ev.cert_len_source = "wire";
-	if (c->ev.cert_msg_len == 0 && c->lis->s->client_auth == CAUTH_REQUIRE)
+	struct event *ev = conn_event(c);
+	ev->cert_msg_len = (long)p[4] << 16 | (long)p[5] << 8 | p[6];
+	ev->cert_len_source = "wire";
+	if (ev->cert_msg_len == 0 && conn_scenario(c)->client_auth == CAUTH_REQUIRE)
 		arm_swap(ssl, &swap_empty_cert);
 }
 
@@ -194,14 +185,14 @@ static int on_verify(int preverify, WOLFSSL_X509_STORE_CTX *store)
 
 /* Seed 002: which CAs are trusted for client certs and which CA names
  * the CertificateRequest advertises are separate on purpose. */
-static int setup_client_auth(struct listener *lis, const char *dir, char *err, size_t cap)
+static int setup_client_auth(struct conn_config *cfg, const char *dir, char *err, size_t cap)
 {
-	const struct scenario *s = lis->s;
+	const struct scenario *s = cfg->s;
 	if (s->client_auth == CAUTH_NONE)
 		return 0;
 	char path[SCN_PATH_MAX * 2];
 	path_in(path, sizeof(path), dir, s->client_ca);
-	if (wolfSSL_CTX_load_verify_locations(lis->ctx, path, NULL) != WOLFSSL_SUCCESS) {
+	if (wolfSSL_CTX_load_verify_locations(cfg->ctx, path, NULL) != WOLFSSL_SUCCESS) {
 		snprintf(err, cap, "%s: client_ca %s: cannot load", s->name, path);
 		return -1;
 	}
@@ -211,12 +202,17 @@ static int setup_client_auth(struct listener *lis, const char *dir, char *err, s
 		/* Without it wolfSSL's TLS 1.2 server meets an empty Certificate
 		 * only at ClientKeyExchange and closes without any alert; with it
 		 * the alert follows the Certificate, as in the seed's capture. */
-		wolfSSL_CTX_mutual_auth(lis->ctx, 1);
+		wolfSSL_CTX_mutual_auth(cfg->ctx, 1);
 	}
 	if (swap_idx < 0)
 		swap_idx = wolfSSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-	wolfSSL_CTX_set_verify(lis->ctx, mode, on_verify);
-	wolfSSL_CTX_set_msg_callback(lis->ctx, on_handshake_msg);
+	wolfSSL_CTX_set_verify(cfg->ctx, mode, on_verify);
+	wolfSSL_CTX_set_msg_callback(cfg->ctx, on_handshake_msg);
+	if (cfg->hooks.on_alert) {
+		snprintf(err, cap, "%s: the fault already has an on_alert hook", s->name);
+		return -1;
+	}
+	cfg->hooks.on_alert = swap_alert;
 	/* "none": a CertificateRequest with an empty certificate_authorities
 	 * list (TLS 1.3: no such extension), any certificate may be offered. */
 	if (strcmp(s->advertised_ca, "none") == 0)
@@ -227,8 +223,8 @@ static int setup_client_auth(struct listener *lis, const char *dir, char *err, s
 		snprintf(err, cap, "%s: advertised_ca %s: cannot load", s->name, path);
 		return -1;
 	}
-	names_oneline(names, lis->advertised_ca, sizeof(lis->advertised_ca));
-	wolfSSL_CTX_set_client_CA_list(lis->ctx, names); /* takes ownership */
+	names_oneline(names, cfg->advertised_ca, sizeof(cfg->advertised_ca));
+	wolfSSL_CTX_set_client_CA_list(cfg->ctx, names); /* takes ownership */
 	return 0;
 }
 
@@ -243,35 +239,30 @@ static int set_groups(WOLFSSL_CTX *ctx)
 		       == WOLFSSL_SUCCESS ? 0 : -1;
 }
 
-int tlsctx_build(struct listener *lis, const char *certs_dir, char *err, size_t errcap)
+int tlsctx_build(struct conn_config *cfg, const char *certs_dir, char *err, size_t errcap)
 {
-	const struct scenario *s = lis->s;
-	lis->ctx = NULL;
-	if (s->fault == FAULT_NO_BINDING || s->fault == FAULT_PLAINTEXT_SERVICE)
-		return 0;
-	if (s->protocol == PROTO_FTPS_EXPLICIT && s->ftp_auth_tls == AUTHTLS_REFUSE)
-		return 0;
-	lis->ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
-	if (!lis->ctx) {
+	const struct scenario *s = cfg->s;
+	cfg->ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
+	if (!cfg->ctx) {
 		snprintf(err, errcap, "%s: wolfSSL_CTX_new failed", s->name);
 		return -1;
 	}
-	if (set_groups(lis->ctx) != 0) {
+	if (set_groups(cfg->ctx) != 0) {
 		snprintf(err, errcap, "%s: X25519/X448 missing from this wolfSSL build", s->name);
 		return -1;
 	}
-	if (set_versions(lis->ctx, s->versions) != 0) {
+	if (set_versions(cfg->ctx, s->versions) != 0) {
 		snprintf(err, errcap, "%s: versions not supported by this wolfSSL build", s->name);
 		return -1;
 	}
-	if (s->ciphers[0] && wolfSSL_CTX_set_cipher_list(lis->ctx, s->ciphers) != WOLFSSL_SUCCESS) {
+	if (s->ciphers[0] && wolfSSL_CTX_set_cipher_list(cfg->ctx, s->ciphers) != WOLFSSL_SUCCESS) {
 		snprintf(err, errcap, "%s: cipher list '%s' not supported by this wolfSSL build", s->name,
 			 s->ciphers);
 		return -1;
 	}
-	wolfSSL_CTX_SetIORecv(lis->ctx, conn_io_recv);
-	wolfSSL_CTX_SetIOSend(lis->ctx, conn_io_send);
-	if (load_credential(lis, certs_dir, err, errcap) != 0)
+	wolfSSL_CTX_SetIORecv(cfg->ctx, conn_io_recv);
+	wolfSSL_CTX_SetIOSend(cfg->ctx, conn_io_send);
+	if (load_credential(cfg, certs_dir, err, errcap) != 0)
 		return -1;
-	return setup_client_auth(lis, certs_dir, err, errcap);
+	return setup_client_auth(cfg, certs_dir, err, errcap);
 }

@@ -15,9 +15,6 @@
  *
  * Run from the repository root (scenarios/ and build/certs/ relative), or
  * set TLSFAULT_ROOT. */
-#include "faults.h"
-#include "ftps.h"
-#include "https.h"
 #include "fuzz_server.h"
 
 #define PUMP_MAX 20000

@@ -3,7 +3,7 @@
  * system (ftp_fs_normalize in servers/ftp_fs.c).
  *
  * The input is read as a control-channel byte stream, line after line, as
- * ftps.c does (over-long lines skipped with ftp_skip_line). Properties:
+ * ftp_ctl.c does (over-long lines skipped with ftp_skip_line). Properties:
  *  - a parsed line consumed no more than given; verb upper-case, 3-4
  *    letters; the argument lies inside `text`;
  *  - a logged line never shows a secret argument (PASS): it is exactly

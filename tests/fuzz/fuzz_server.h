@@ -24,8 +24,8 @@
 
 #include "conn.h"
 #include "events.h"
+#include "net.h"
 #include "server.h"
-#include "tlsctx.h"
 
 static struct server fz_srv;
 static char fz_data_dir[] = "/tmp/tlsfault-fuzz-XXXXXX";
@@ -36,11 +36,11 @@ static void fz_die(const char *what)
 	exit(1);
 }
 
-static int fz_listen_any(void)
+static int fz_listen_any(int *port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 64) != 0)
+	int fd = net_listen((struct sockaddr *)&a, sizeof(a), 64, port);
+	if (fd < 0)
 		fz_die("listen");
 	return fd;
 }
@@ -56,7 +56,6 @@ static void fz_setup(const char *const *names, size_t n, struct scenario *scn)
 		fz_die("loop_init");
 	if (!mkdtemp(fz_data_dir))
 		fz_die("mkdtemp");
-	fz_srv.data_root = fz_data_dir;
 	/* FUZZ_EVENTS=FILE keeps the events, to see what the inputs reach. */
 	events_open(getenv("FUZZ_EVENTS") ? getenv("FUZZ_EVENTS") : "/dev/null");
 	for (size_t i = 0; i < n; i++) {
@@ -68,21 +67,17 @@ static void fz_setup(const char *const *names, size_t n, struct scenario *scn)
 		if (scenario_load_file(path, &scn[i], stderr, &n_err) != 0)
 			fz_die(path);
 		struct listener *lis = calloc(1, sizeof(*lis));
-		if (!lis)
+		struct conn_config *cfg = calloc(1, sizeof(*cfg));
+		if (!lis || !cfg)
 			fz_die("calloc");
-		lis->s = &scn[i];
+		lis->cfg = cfg;
 		lis->srv = &fz_srv;
-		lis->ops = server_ops_for(&scn[i]);
 		lis->h.on_events = conn_on_accept;
-		if (tlsctx_build(lis, "build/certs", err, sizeof(err)) != 0) {
+		if (server_config_build(cfg, &scn[i], "build/certs", fz_data_dir, err, sizeof(err)) != 0) {
 			fprintf(stderr, "fuzz: %s\n", err);
 			exit(1);
 		}
-		lis->fd = fz_listen_any();
-		struct sockaddr_in a;
-		socklen_t len = sizeof(a);
-		getsockname(lis->fd, (struct sockaddr *)&a, &len);
-		lis->port = ntohs(a.sin_port);
+		lis->fd = fz_listen_any(&lis->port);
 		fz_srv.lis[fz_srv.n_lis++] = lis;
 	}
 	if (fz_srv.n_lis == 0) {

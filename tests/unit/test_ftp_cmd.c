@@ -136,15 +136,18 @@ static void test_table(void **state)
 	assert_null(ftp_cmd_find("XYZW"));
 	assert_null(ftp_cmd_find("user")); /* the parser upper-cases first */
 	assert_true(ftp_cmd_find("RETR")->flags & FTP_F_LOGIN);
-	assert_true(ftp_cmd_find("RETR")->flags & FTP_F_XFER);
+	assert_true(ftp_cmd_find("RNTO")->flags & FTP_F_RENAME);
+	assert_false(ftp_cmd_find("DELE")->flags & FTP_F_RENAME);
 	assert_false(ftp_cmd_find("AUTH")->flags & FTP_F_LOGIN);
 	assert_true(ftp_cmd_find("PASS")->flags & FTP_F_SECRET);
 	assert_true(ftp_cmd_find("ABOR")->flags & FTP_F_ANYTIME);
 	size_t n;
 	const struct ftp_cmd_row *t = ftp_cmd_table(&n);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		assert_non_null(t[i].run); /* a command is its row and its handler */
 		for (size_t k = i + 1; k < n; k++)
 			assert_string_not_equal(t[i].verb, t[k].verb);
+	}
 }
 
 static void log_of(const char *in, char *out, size_t cap)

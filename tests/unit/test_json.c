@@ -302,7 +302,7 @@ static void test_event_hello(void **state)
 			 "\"groups\":[\"0x001d\",\"0x0017\",\"0x001e\",\"0x0019\",\"0x0018\","
 			 "\"0x0100\",\"0x0101\",\"0x0102\",\"0x0103\",\"0x0104\"],"
 			 "\"key_shares\":[\"0x001d\"],\"sigalgs\":[\"0x0403\",");
-	assert_has(line, ",\"0x0602\"],\"records\":1},\"handshake\":");
+	assert_has(line, ",\"0x0602\"],\"records\":1,\"session_ticket\":false},\"handshake\":");
 	free(p);
 }
 

@@ -48,7 +48,7 @@ static const struct bad_case bad_cases[] = {
 	{"bad-enum.ini", 3,
 	 P "bad-enum.ini:8: [server] protocol: bad value 'http' (one of: https, ftps-explicit, ftps-implicit)\n"
 	 P "bad-enum.ini:9: [server] client_auth: bad value 'always' (one of: none, request, require)\n"
-	 P "bad-enum.ini:12: [fault] kind: bad value 'broken-everything' (one of: none, no-binding, credential-unusable, plaintext-service, split-intolerant, key-mismatch)\n"},
+	 P "bad-enum.ini:12: [fault] kind: bad value 'broken-everything' (one of: none, no-binding, credential-unusable, plaintext-service, split-intolerant, key-mismatch, truncated-response)\n"},
 	{"bad-values.ini", 5,
 	 P "bad-values.ini:9: [server] versions: a contiguous list of tls1.0, tls1.1, tls1.2, tls1.3\n"
 	 P "bad-values.ini:10: [server] cert: path must be relative to the certs dir, without '..'\n"
