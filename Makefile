@@ -115,7 +115,7 @@ demo: deps
 # the cache is stale. CLEAN_EXTRA: what mk/*.mk add.
 clean:
 	rm -rf $(B)/obj $(B)/obj-san $(CERTGEN_OBJ) $(B)/tlsfault $(B)/certgen $(B)/certgen.d \
-		$(B)/certs $(B)/report $(B)/run $(B)/java $(B)/refcorpus $(B)/.flavor-* \
+		$(B)/certs $(B)/report $(B)/run $(B)/java $(B)/go $(B)/refcorpus $(B)/.flavor-* \
 		$(B)/wolfssl.src $(B)/apt $(CLEAN_EXTRA)
 
 # Objects depend on the flags they were built with (DIR/.flags, rewritten at

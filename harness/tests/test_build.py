@@ -126,7 +126,7 @@ def test_clean_removes_every_output_but_the_wolfssl_cache():
     assert len(rm) == 1, cmds
     named = rm[0].split()[2:]
     kept = {"wolfssl"}
-    outputs = {"obj", "obj-san", "obj-certgen", "obj-fuzz", "fuzz", "bench", "java", "refcorpus",
+    outputs = {"obj", "obj-san", "obj-certgen", "obj-fuzz", "fuzz", "bench", "java", "go", "refcorpus",
                "report", "run", "certs", "certgen", "tlsfault", "wolfssl.src", "apt"}
     for name in outputs:
         assert f"build/{name}" in named, name
