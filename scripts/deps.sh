@@ -16,6 +16,9 @@
 #    (systemctl where systemd runs, else update-rc.d and the init script), so they do not
 #    start at boot either. A service of a package that was there before is left as its
 #    owner set it.
+#
+# Test hooks (harness/tests/test_deps.py runs this with fake apt tools on PATH):
+# TLSFAULT_POLICY_RC_D and TLSFAULT_INITD replace /usr/sbin/policy-rc.d and /etc/init.d.
 set -eu
 pkgs="build-essential pkg-config dpkg-dev autoconf automake libtool
  libcmocka-dev libinih-dev python3 python3-pytest
@@ -45,7 +48,8 @@ done
 [ -n "$missing" ] || exit 0
 
 echo "deps: installing$missing"
-policy=/usr/sbin/policy-rc.d
+policy=${TLSFAULT_POLICY_RC_D:-/usr/sbin/policy-rc.d}
+initd=${TLSFAULT_INITD:-/etc/init.d}
 own_policy=""
 cleanup() { [ -z "$own_policy" ] || $sudo rm -f "$policy"; }
 trap cleanup EXIT
@@ -70,7 +74,7 @@ for entry in $services; do
   else
     $sudo update-rc.d "$svc" disable >/dev/null 2>&1 || true
     # Stopped directly, not through invoke-rc.d, which the policy above would refuse.
-    [ ! -x "/etc/init.d/$svc" ] || $sudo "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+    [ ! -x "$initd/$svc" ] || $sudo "$initd/$svc" stop >/dev/null 2>&1 || true
   fi
   echo "deps: $svc (package $pkg) is installed stopped and disabled"
 done
