@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ftp_sess.h"
+#include "ftps.h"
 
 /* ---- session and security (RFC 959 4.1.1, RFC 2228, RFC 4217) ------ */
 
@@ -71,7 +72,7 @@ static void cmd_auth(struct ftp_sess *s, const struct ftp_req *rq)
 {
 	const char *arg = rq->arg;
 	const struct scenario *sc = conn_scenario(s->c);
-	if (sc->protocol == PROTO_FTPS_EXPLICIT && sc->ftp_auth_tls == AUTHTLS_REFUSE) {
+	if (!ftps_offers_tls(sc)) {
 		/* vsftpd with ssl_enable=NO does not know AUTH before login. */
 		ftp_reply(s, 530, "Please login with USER and PASS.");
 		return;
