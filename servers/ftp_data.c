@@ -467,24 +467,8 @@ static void data_early(struct conn *dc)
 	}
 }
 
-static void data_step(struct conn *dc, struct ftp_data *d, struct ftp_sess *s);
-
-static void data_readable(struct conn *dc)
+static void data_step(struct conn *dc, struct ftp_sess *s)
 {
-	struct ftp_data *d = conn_proto(dc);
-	struct ftp_sess *s = d ? d->s : NULL;
-	if (!s) {
-		conn_close(dc, "server", "control connection gone");
-		return;
-	}
-	ftp_sess_hold(s);
-	data_step(dc, d, s);
-	ftp_sess_release(s);
-}
-
-static void data_step(struct conn *dc, struct ftp_data *d, struct ftp_sess *s)
-{
-	(void)d;
 	if (s->dc != dc) {
 		data_early(dc); /* a candidate: its TLS is not up yet */
 		return;
@@ -512,6 +496,19 @@ static void data_step(struct conn *dc, struct ftp_data *d, struct ftp_sess *s)
 		conn_close(dc, "client", "data connection closed during download");
 }
 
+static void data_readable(struct conn *dc)
+{
+	struct ftp_data *d = conn_proto(dc);
+	struct ftp_sess *s = d ? d->s : NULL;
+	if (!s) {
+		conn_close(dc, "server", "control connection gone");
+		return;
+	}
+	ftp_sess_hold(s);
+	data_step(dc, s);
+	ftp_sess_release(s);
+}
+
 static void data_open(struct conn *dc)
 {
 	struct ftp_sess *s = conn_owner(dc);
@@ -529,12 +526,12 @@ static void data_open(struct conn *dc)
 	 * from it, and an uploading client never reads it, so its close()
 	 * with the ticket unread is a RST that can overtake its last bytes
 	 * and close_notify (lftp, curl: "426" on a good upload). */
-	if (d->protected_)
+	if (d->protected_) {
 		conn_no_session_ticket(dc);
-	if (d->protected_)
 		s->cand[s->n_cand++] = dc; /* data_tls_ready decides */
-	else
+	} else {
 		s->dc = dc;
+	}
 	ftp_sess_hold(s);
 	ftp_xfer_advance(s);
 	ftp_sess_release(s);
