@@ -45,16 +45,22 @@ void ftp_port_close(struct ftp_sess *s)
 	s->port.fd = -1;
 }
 
+/* No transfer: zeroed, and every descriptor -1 (not 0, stdin). */
+static void xfer_clear(struct ftp_sess *s)
+{
+	memset(&s->x, 0, sizeof(s->x));
+	s->x.fd = -1;
+	s->x.list_dfd = -1;
+	s->x.up.fd = s->x.up.dfd = -1;
+}
+
 void ftp_xfer_reset(struct ftp_sess *s)
 {
 	if (s->x.fd >= 0)
 		close(s->x.fd);
 	ftp_fs_upload_abort(&s->x.up); /* no-op once committed */
 	ftp_list_free(s);
-	memset(&s->x, 0, sizeof(s->x));
-	s->x.fd = -1;
-	s->x.list_dfd = -1;
-	s->x.up.fd = s->x.up.dfd = -1;
+	xfer_clear(s);
 }
 
 static void drop_candidates(struct ftp_sess *s, const char *why)
@@ -639,8 +645,9 @@ int ftp_has_data(const struct ftp_sess *s)
 	return s->dc || s->port.fd >= 0 || s->n_cand;
 }
 
-void ftp_port_init(struct ftp_sess *s)
+void ftp_data_init(struct ftp_sess *s)
 {
+	xfer_clear(s);
 	s->port.fd = -1;
 	s->port.h.on_events = data_on_accept;
 	s->port.s = s;

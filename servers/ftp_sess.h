@@ -121,7 +121,8 @@ void ftp_sess_release(struct ftp_sess *s);
 void ftp_cmd_run(struct ftp_sess *s, const struct ftp_line *l, const char *logged);
 
 /* ftp_data.c */
-void ftp_port_init(struct ftp_sess *s);
+/* A new session's data side: no port, no transfer. */
+void ftp_data_init(struct ftp_sess *s);
 /* Listen on the control connection's local address, any port. */
 int ftp_port_open(struct ftp_sess *s, int *port, uint8_t addr4[4]);
 void ftp_port_close(struct ftp_sess *s);
