@@ -53,8 +53,6 @@ struct loader {
 	struct ini_file ini; /* its line: where inih is */
 	int n_errors;
 	int last_row, last_line; /* for multi-line T_TEXT continuation */
-	unsigned char seen[N_ROWS];
-	int seen_line[N_ROWS];
 };
 
 static void report(struct loader *ld, int line, const char *fmt, ...)
@@ -238,17 +236,16 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		 * a duplicate, not one value on two lines. */
 		int continuation = r->type == T_TEXT && ld->ini.indented &&
 				   ld->last_row == (int)i && ld->last_line == ld->ini.line - 1;
-		if (ld->seen[i] && !continuation) {
+		if (ld->s->key_line[i] && !continuation) {
 			report(ld, ld->ini.line, "[%s] %s: duplicate key (first on line %d)", section,
-			       key, ld->seen_line[i]);
+			       key, ld->s->key_line[i]);
 			return 1;
 		}
 		const char *why = store(ld, r, value, continuation);
 		if (why)
 			report(ld, ld->ini.line, "[%s] %s: %s", section, key, why);
-		ld->seen[i] = 1;
 		if (!continuation)
-			ld->seen_line[i] = ld->s->key_line[i] = ld->ini.line;
+			ld->s->key_line[i] = ld->ini.line;
 		ld->last_row = (int)i;
 		ld->last_line = ld->ini.line;
 		return 1;
@@ -274,13 +271,13 @@ static int row_index(const char *section, const char *key)
 
 static int seen(const struct loader *ld, const char *section, const char *key)
 {
-	return ld->seen[row_index(section, key)];
+	return ld->s->key_line[row_index(section, key)] != 0;
 }
 
 static int seen_section(const struct loader *ld, const char *section)
 {
 	for (size_t i = 0; i < N_ROWS; i++)
-		if (ld->seen[i] && !strcmp(key_rows[i].section, section))
+		if (ld->s->key_line[i] && !strcmp(key_rows[i].section, section))
 			return 1;
 	return 0;
 }
@@ -312,7 +309,7 @@ static void validate(struct loader *ld)
 			       required[i].key);
 	char base[SCN_NAME_MAX + 8];
 	if (seen(ld, "scenario", "name") && strcmp(s->name, file_base(ld->path, base, sizeof(base))))
-		report(ld, ld->seen_line[row_index("scenario", "name")],
+		report(ld, s->key_line[row_index("scenario", "name")],
 		       "[scenario] name '%s' must equal the file name '%s'", s->name, base);
 	/* No cert at all is a legal scenario (seed 000: "no certificate set"). */
 	if (s->cert[0] && !s->key[0] && s->fault != FAULT_CREDENTIAL_UNUSABLE)
