@@ -66,14 +66,6 @@ static void report(struct loader *ld, int line, const char *fmt, ...)
 	ld->n_errors++;
 }
 
-static int enum_index(const char *const *names, const char *v)
-{
-	for (int i = 0; names[i]; i++)
-		if (strcmp(names[i], v) == 0)
-			return i;
-	return -1;
-}
-
 static void list_names(const char *const *names, char *buf, size_t cap)
 {
 	buf[0] = '\0';
@@ -85,7 +77,8 @@ static void list_names(const char *const *names, char *buf, size_t cap)
 
 int scenario_is_class(const char *s)
 {
-	return enum_index(scenario_classes, s) >= 0;
+	int i;
+	return textval_enum(scenario_classes, s, &i) == 0;
 }
 
 static int copy_str(char *dst, size_t cap, const char *v)
@@ -164,17 +157,14 @@ static const char *store(struct loader *ld, const struct key_row *r, const char 
 		return parse_versions(v, ifield)
 			       ? "a contiguous list of tls1.0, tls1.1, tls1.2, tls1.3"
 			       : NULL;
-	case T_ENUM: {
-		int i = enum_index(r->names, v);
-		if (i < 0) {
+	case T_ENUM:
+		if (textval_enum(r->names, v, ifield)) {
 			char all[200];
 			list_names(r->names, all, sizeof(all));
 			snprintf(msg, sizeof(msg), "bad value '%.60s' (one of: %s)", v, all);
 			return msg;
 		}
-		*ifield = i;
 		return NULL;
-	}
 	case T_CLASS:
 		if (!scenario_is_class(v)) {
 			snprintf(msg, sizeof(msg), "unknown failure class '%.60s'", v);
