@@ -264,7 +264,6 @@ static void start_xfer(struct ftp_sess *s, enum ftp_xfer cmd, const struct ftp_r
 			ftp_xfer_reset(s);
 			return;
 		}
-		s->x.rest = rest;
 	} else if (cmd == XFER_STOR || cmd == XFER_APPE) {
 		s->x.quota_left = tf_limits.ftp_data_quota - ftp_fs_usage(&s->fs);
 		if (s->x.quota_left <= 0) {

@@ -82,7 +82,6 @@ struct ftp_sess {
 		enum ftp_xfer kind;
 		char arg[FTP_PATH_MAX];
 		char logged[FTP_LOG_CMD_LEN];
-		long long rest;		/* where RETR starts */
 		int fd;			/* RETR: the file */
 		struct ftp_upload up;	/* STOR/APPE: the temporary file */
 		long long quota_left;	/* STOR/APPE: bytes the data quota allows */
