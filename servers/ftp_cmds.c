@@ -54,7 +54,7 @@ static void reply_status(struct ftp_sess *s)
 
 static int ensure_fs(struct ftp_sess *s)
 {
-	if (s->fs_ready)
+	if (s->fs.root_fd >= 0)
 		return 0;
 	char dir[FTP_PATH_MAX];
 	const char *data_root = conn_config(s->c)->data_root;
@@ -64,7 +64,6 @@ static int ensure_fs(struct ftp_sess *s)
 		event_set_error(conn_event(s->c), "upload root %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	s->fs_ready = 1;
 	return 0;
 }
 

@@ -49,8 +49,7 @@ struct ftp_sess {
 	struct conn *cand[FTP_DATA_CANDIDATES];
 	int n_cand;
 	struct sockaddr_storage peer;
-	struct ftp_fs fs;
-	int fs_ready;
+	struct ftp_fs fs; /* open (root_fd >= 0) from the first login on */
 	/* Control input: at most one line buffered (plus a partial one). */
 	uint8_t in[FTP_LINE_MAX];
 	size_t in_len;
