@@ -22,8 +22,7 @@ struct ftp_data {
 	char command[FTP_LOG_CMD_LEN];
 	int protected_;
 	int ok;	    /* the transfer completed */
-	int too_large; /* the upload passed tf_limits.ftp_upload_max */
-	int over_quota; /* ... or the data directory's quota */
+	int over_limit; /* the upload passed tf_limits.ftp_upload_max or the quota: 552 */
 	int truncated; /* TLS upload ended by a bare FIN, no close_notify */
 	int result; /* the final reply it produced */
 	const char *why;
@@ -275,7 +274,7 @@ static void xfer_finished(struct ftp_sess *s, struct ftp_data *d, struct conn *d
 	 * that looks right after it must find the previous file only. */
 	if (upload)
 		ftp_fs_upload_abort(&s->x.up);
-	if (d->too_large || d->over_quota) {
+	if (d->over_limit) {
 		d->result = 552;
 		ftp_reply(s, 552, "Requested file action aborted. Exceeded storage allocation.");
 	} else if (!strcmp(conn_event(dc)->handshake, "failed") || (d->protected_ && strcmp(conn_event(dc)->handshake, "ok"))) {
@@ -373,12 +372,12 @@ static int store_upload(struct conn *dc, struct ftp_data *d, const uint8_t *p, s
 {
 	struct ftp_sess *s = d->s;
 	if ((long long)(d->bytes + n) > tf_limits.ftp_upload_max) {
-		d->too_large = 1;
+		d->over_limit = 1;
 		conn_close(dc, "server", "upload larger than %lld bytes", tf_limits.ftp_upload_max);
 		return -1;
 	}
 	if ((long long)(d->bytes + n) > s->x.quota_left) {
-		d->over_quota = 1;
+		d->over_limit = 1;
 		conn_close(dc, "server", "data directory quota (%lld bytes) reached",
 			   tf_limits.ftp_data_quota);
 		return -1;
