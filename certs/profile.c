@@ -61,26 +61,15 @@ static const char *const kind_names[] = {PROF_KINDS(TF_ENUM_NAME) NULL};
 static const char *const key_type_names[] = {PROF_KEY_TYPES(TF_ENUM_NAME) NULL};
 static const char *const hash_names[] = {PROF_HASHES(TF_ENUM_NAME) NULL};
 
-/* *out = the index of v in names; -1 (out untouched) if it is not there. */
-static int set_enum(const char *const *names, const char *v, int *out)
-{
-	for (int i = 0; names[i]; i++)
-		if (!strcmp(names[i], v)) {
-			*out = i;
-			return 0;
-		}
-	return -1;
-}
-
 /* One key=value; returns -1 for a bad value, -2 for an unknown key. */
 static int set_key(struct profile *p, const char *k, const char *v)
 {
 	if (!strcmp(k, "kind"))
-		return set_enum(kind_names, v, &p->kind);
+		return textval_enum(kind_names, v, &p->kind);
 	if (!strcmp(k, "key"))
-		return set_enum(key_type_names, v, &p->key_type);
+		return textval_enum(key_type_names, v, &p->key_type);
 	if (!strcmp(k, "hash"))
-		return set_enum(hash_names, v, &p->hash);
+		return textval_enum(hash_names, v, &p->hash);
 	if (!strcmp(k, "subject"))
 		return copy_text(p->subject_cn, sizeof(p->subject_cn), v);
 	if (!strcmp(k, "issuer"))

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ftp_sess.h"
+#include "ftps.h"
 
 /* ---- session and security (RFC 959 4.1.1, RFC 2228, RFC 4217) ------ */
 
@@ -53,7 +54,7 @@ static void reply_status(struct ftp_sess *s)
 
 static int ensure_fs(struct ftp_sess *s)
 {
-	if (s->fs_ready)
+	if (s->fs.root_fd >= 0)
 		return 0;
 	char dir[FTP_PATH_MAX];
 	const char *data_root = conn_config(s->c)->data_root;
@@ -63,7 +64,6 @@ static int ensure_fs(struct ftp_sess *s)
 		event_set_error(conn_event(s->c), "upload root %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	s->fs_ready = 1;
 	return 0;
 }
 
@@ -71,7 +71,7 @@ static void cmd_auth(struct ftp_sess *s, const struct ftp_req *rq)
 {
 	const char *arg = rq->arg;
 	const struct scenario *sc = conn_scenario(s->c);
-	if (sc->protocol == PROTO_FTPS_EXPLICIT && sc->ftp_auth_tls == AUTHTLS_REFUSE) {
+	if (!ftps_offers_tls(sc)) {
 		/* vsftpd with ssl_enable=NO does not know AUTH before login. */
 		ftp_reply(s, 530, "Please login with USER and PASS.");
 		return;
@@ -263,7 +263,6 @@ static void start_xfer(struct ftp_sess *s, enum ftp_xfer cmd, const struct ftp_r
 			ftp_xfer_reset(s);
 			return;
 		}
-		s->x.rest = rest;
 	} else if (cmd == XFER_STOR || cmd == XFER_APPE) {
 		s->x.quota_left = tf_limits.ftp_data_quota - ftp_fs_usage(&s->fs);
 		if (s->x.quota_left <= 0) {

@@ -293,11 +293,8 @@ static void ctl_open(struct conn *c)
 	s->c = c;
 	s->loop = conn_loop(c);
 	s->cur_cmd = -1;
-	s->x.fd = -1;
-	s->x.list_dfd = -1;
-	s->x.up.fd = s->x.up.dfd = -1;
 	s->fs.root_fd = -1;
-	ftp_port_init(s);
+	ftp_data_init(s);
 	socklen_t len;
 	conn_peer_addr(c, &s->peer, &len);
 	check_prior_failure(s);

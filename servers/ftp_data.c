@@ -22,8 +22,7 @@ struct ftp_data {
 	char command[FTP_LOG_CMD_LEN];
 	int protected_;
 	int ok;	    /* the transfer completed */
-	int too_large; /* the upload passed tf_limits.ftp_upload_max */
-	int over_quota; /* ... or the data directory's quota */
+	int over_limit; /* the upload passed tf_limits.ftp_upload_max or the quota: 552 */
 	int truncated; /* TLS upload ended by a bare FIN, no close_notify */
 	int result; /* the final reply it produced */
 	const char *why;
@@ -45,16 +44,22 @@ void ftp_port_close(struct ftp_sess *s)
 	s->port.fd = -1;
 }
 
+/* No transfer: zeroed, and every descriptor -1 (not 0, stdin). */
+static void xfer_clear(struct ftp_sess *s)
+{
+	memset(&s->x, 0, sizeof(s->x));
+	s->x.fd = -1;
+	s->x.list_dfd = -1;
+	s->x.up.fd = s->x.up.dfd = -1;
+}
+
 void ftp_xfer_reset(struct ftp_sess *s)
 {
 	if (s->x.fd >= 0)
 		close(s->x.fd);
 	ftp_fs_upload_abort(&s->x.up); /* no-op once committed */
 	ftp_list_free(s);
-	memset(&s->x, 0, sizeof(s->x));
-	s->x.fd = -1;
-	s->x.list_dfd = -1;
-	s->x.up.fd = s->x.up.dfd = -1;
+	xfer_clear(s);
 }
 
 static void drop_candidates(struct ftp_sess *s, const char *why)
@@ -269,7 +274,7 @@ static void xfer_finished(struct ftp_sess *s, struct ftp_data *d, struct conn *d
 	 * that looks right after it must find the previous file only. */
 	if (upload)
 		ftp_fs_upload_abort(&s->x.up);
-	if (d->too_large || d->over_quota) {
+	if (d->over_limit) {
 		d->result = 552;
 		ftp_reply(s, 552, "Requested file action aborted. Exceeded storage allocation.");
 	} else if (!strcmp(conn_event(dc)->handshake, "failed") || (d->protected_ && strcmp(conn_event(dc)->handshake, "ok"))) {
@@ -367,12 +372,12 @@ static int store_upload(struct conn *dc, struct ftp_data *d, const uint8_t *p, s
 {
 	struct ftp_sess *s = d->s;
 	if ((long long)(d->bytes + n) > tf_limits.ftp_upload_max) {
-		d->too_large = 1;
+		d->over_limit = 1;
 		conn_close(dc, "server", "upload larger than %lld bytes", tf_limits.ftp_upload_max);
 		return -1;
 	}
 	if ((long long)(d->bytes + n) > s->x.quota_left) {
-		d->over_quota = 1;
+		d->over_limit = 1;
 		conn_close(dc, "server", "data directory quota (%lld bytes) reached",
 			   tf_limits.ftp_data_quota);
 		return -1;
@@ -467,24 +472,8 @@ static void data_early(struct conn *dc)
 	}
 }
 
-static void data_step(struct conn *dc, struct ftp_data *d, struct ftp_sess *s);
-
-static void data_readable(struct conn *dc)
+static void data_step(struct conn *dc, struct ftp_sess *s)
 {
-	struct ftp_data *d = conn_proto(dc);
-	struct ftp_sess *s = d ? d->s : NULL;
-	if (!s) {
-		conn_close(dc, "server", "control connection gone");
-		return;
-	}
-	ftp_sess_hold(s);
-	data_step(dc, d, s);
-	ftp_sess_release(s);
-}
-
-static void data_step(struct conn *dc, struct ftp_data *d, struct ftp_sess *s)
-{
-	(void)d;
 	if (s->dc != dc) {
 		data_early(dc); /* a candidate: its TLS is not up yet */
 		return;
@@ -512,6 +501,19 @@ static void data_step(struct conn *dc, struct ftp_data *d, struct ftp_sess *s)
 		conn_close(dc, "client", "data connection closed during download");
 }
 
+static void data_readable(struct conn *dc)
+{
+	struct ftp_data *d = conn_proto(dc);
+	struct ftp_sess *s = d ? d->s : NULL;
+	if (!s) {
+		conn_close(dc, "server", "control connection gone");
+		return;
+	}
+	ftp_sess_hold(s);
+	data_step(dc, s);
+	ftp_sess_release(s);
+}
+
 static void data_open(struct conn *dc)
 {
 	struct ftp_sess *s = conn_owner(dc);
@@ -529,12 +531,12 @@ static void data_open(struct conn *dc)
 	 * from it, and an uploading client never reads it, so its close()
 	 * with the ticket unread is a RST that can overtake its last bytes
 	 * and close_notify (lftp, curl: "426" on a good upload). */
-	if (d->protected_)
+	if (d->protected_) {
 		conn_no_session_ticket(dc);
-	if (d->protected_)
 		s->cand[s->n_cand++] = dc; /* data_tls_ready decides */
-	else
+	} else {
 		s->dc = dc;
+	}
 	ftp_sess_hold(s);
 	ftp_xfer_advance(s);
 	ftp_sess_release(s);
@@ -642,8 +644,9 @@ int ftp_has_data(const struct ftp_sess *s)
 	return s->dc || s->port.fd >= 0 || s->n_cand;
 }
 
-void ftp_port_init(struct ftp_sess *s)
+void ftp_data_init(struct ftp_sess *s)
 {
+	xfer_clear(s);
 	s->port.fd = -1;
 	s->port.h.on_events = data_on_accept;
 	s->port.s = s;

@@ -240,6 +240,11 @@ static int copy_prefix(int src, int dst, long long n)
 	return 0;
 }
 
+int ftp_fs_is_upload_temp(const char *name)
+{
+	return !strncmp(name, FTP_FS_TEMP_PREFIX, strlen(FTP_FS_TEMP_PREFIX));
+}
+
 static void upload_reset(struct ftp_upload *u)
 {
 	u->fd = u->dfd = -1;
@@ -255,7 +260,7 @@ int ftp_fs_upload_begin(struct ftp_fs *fs, const char *arg, long long keep, stru
 		return -1;
 	int e = 0;
 	struct stat st;
-	if (!leaf[0] || !strncmp(leaf, FTP_FS_TEMP_PREFIX, strlen(FTP_FS_TEMP_PREFIX)))
+	if (!leaf[0] || ftp_fs_is_upload_temp(leaf))
 		e = leaf[0] ? EACCES : EISDIR;
 	else if (strlen(leaf) >= sizeof(u->leaf))
 		e = ENAMETOOLONG;

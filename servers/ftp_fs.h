@@ -45,6 +45,8 @@ int ftp_fs_open_read(struct ftp_fs *fs, const char *arg, struct stat *st);
  * uploads to one name each leave a whole file, the later one winning.
  * Temporary names start with FTP_FS_TEMP_PREFIX (listings hide them). */
 #define FTP_FS_TEMP_PREFIX ".tlsfault-upload."
+/* A temporary name: hidden from listings, refused as an upload target. */
+int ftp_fs_is_upload_temp(const char *name);
 struct ftp_upload {
 	int fd;	 /* the temporary file, open for writing; -1 none */
 	int dfd; /* its directory */

@@ -75,11 +75,6 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int is_upload_temp(const char *name)
-{
-	return !strncmp(name, FTP_FS_TEMP_PREFIX, strlen(FTP_FS_TEMP_PREFIX));
-}
-
 int ftp_list_build(struct ftp_sess *s, enum ftp_xfer kind, const char *arg)
 {
 	/* LIST -la, NLST -a: options are not paths. */
@@ -105,7 +100,8 @@ int ftp_list_build(struct ftp_sess *s, enum ftp_xfer kind, const char *arg)
 	int err = 0;
 	struct dirent *e;
 	while (!err && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || is_upload_temp(e->d_name))
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    ftp_fs_is_upload_temp(e->d_name))
 			continue;
 		if (s->x.n_names == FTP_LIST_MAX_ENTRIES) {
 			err = EFBIG;

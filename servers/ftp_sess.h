@@ -49,8 +49,7 @@ struct ftp_sess {
 	struct conn *cand[FTP_DATA_CANDIDATES];
 	int n_cand;
 	struct sockaddr_storage peer;
-	struct ftp_fs fs;
-	int fs_ready;
+	struct ftp_fs fs; /* open (root_fd >= 0) from the first login on */
 	/* Control input: at most one line buffered (plus a partial one). */
 	uint8_t in[FTP_LINE_MAX];
 	size_t in_len;
@@ -82,7 +81,6 @@ struct ftp_sess {
 		enum ftp_xfer kind;
 		char arg[FTP_PATH_MAX];
 		char logged[FTP_LOG_CMD_LEN];
-		long long rest;		/* where RETR starts */
 		int fd;			/* RETR: the file */
 		struct ftp_upload up;	/* STOR/APPE: the temporary file */
 		long long quota_left;	/* STOR/APPE: bytes the data quota allows */
@@ -121,7 +119,8 @@ void ftp_sess_release(struct ftp_sess *s);
 void ftp_cmd_run(struct ftp_sess *s, const struct ftp_line *l, const char *logged);
 
 /* ftp_data.c */
-void ftp_port_init(struct ftp_sess *s);
+/* A new session's data side: no port, no transfer. */
+void ftp_data_init(struct ftp_sess *s);
 /* Listen on the control connection's local address, any port. */
 int ftp_port_open(struct ftp_sess *s, int *port, uint8_t addr4[4]);
 void ftp_port_close(struct ftp_sess *s);

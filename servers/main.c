@@ -245,7 +245,8 @@ int main(int argc, char **argv)
 		return usage();
 	const char *cmd = argv[1];
 	optind = 2;
-	for (int ch; (ch = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
+	/* Every option is long: li names the one just read (its error says so). */
+	for (int ch, li = 0; (ch = getopt_long(argc, argv, "", opts, &li)) != -1;) {
 		switch (ch) {
 		case 'j': cli.json = 1; break;
 		case 'a': cli.all = 1; break;
@@ -267,7 +268,7 @@ int main(int argc, char **argv)
 			int mb;
 			if (textval_int(optarg, 1, 1048576, &mb)) {
 				fprintf(stderr, "tlsfault: --%s: expected a number 1-1048576\n",
-					ch == 'U' ? "max-upload-mb" : "max-data-mb");
+					opts[li].name);
 				return 2;
 			}
 			*(ch == 'U' ? &tf_limits.ftp_upload_max : &tf_limits.ftp_data_quota) =
@@ -286,11 +287,7 @@ int main(int argc, char **argv)
 						 : &tf_limits.max_connections;
 			if (textval_int(optarg, 1, 3600000, limit)) {
 				fprintf(stderr, "tlsfault: --%s: expected a number 1-3600000\n",
-					ch == 'H'   ? "handshake-timeout"
-					: ch == 'I' ? "idle-timeout"
-					: ch == 'L' ? "line-timeout"
-					: ch == 'G' ? "login-timeout"
-						    : "max-connections");
+					opts[li].name);
 				return 2;
 			}
 			break;

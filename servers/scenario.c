@@ -53,8 +53,6 @@ struct loader {
 	struct ini_file ini; /* its line: where inih is */
 	int n_errors;
 	int last_row, last_line; /* for multi-line T_TEXT continuation */
-	unsigned char seen[N_ROWS];
-	int seen_line[N_ROWS];
 };
 
 static void report(struct loader *ld, int line, const char *fmt, ...)
@@ -68,14 +66,6 @@ static void report(struct loader *ld, int line, const char *fmt, ...)
 	ld->n_errors++;
 }
 
-static int enum_index(const char *const *names, const char *v)
-{
-	for (int i = 0; names[i]; i++)
-		if (strcmp(names[i], v) == 0)
-			return i;
-	return -1;
-}
-
 static void list_names(const char *const *names, char *buf, size_t cap)
 {
 	buf[0] = '\0';
@@ -87,7 +77,8 @@ static void list_names(const char *const *names, char *buf, size_t cap)
 
 int scenario_is_class(const char *s)
 {
-	return enum_index(scenario_classes, s) >= 0;
+	int i;
+	return textval_enum(scenario_classes, s, &i) == 0;
 }
 
 static int copy_str(char *dst, size_t cap, const char *v)
@@ -166,17 +157,14 @@ static const char *store(struct loader *ld, const struct key_row *r, const char 
 		return parse_versions(v, ifield)
 			       ? "a contiguous list of tls1.0, tls1.1, tls1.2, tls1.3"
 			       : NULL;
-	case T_ENUM: {
-		int i = enum_index(r->names, v);
-		if (i < 0) {
+	case T_ENUM:
+		if (textval_enum(r->names, v, ifield)) {
 			char all[200];
 			list_names(r->names, all, sizeof(all));
 			snprintf(msg, sizeof(msg), "bad value '%.60s' (one of: %s)", v, all);
 			return msg;
 		}
-		*ifield = i;
 		return NULL;
-	}
 	case T_CLASS:
 		if (!scenario_is_class(v)) {
 			snprintf(msg, sizeof(msg), "unknown failure class '%.60s'", v);
@@ -238,17 +226,16 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		 * a duplicate, not one value on two lines. */
 		int continuation = r->type == T_TEXT && ld->ini.indented &&
 				   ld->last_row == (int)i && ld->last_line == ld->ini.line - 1;
-		if (ld->seen[i] && !continuation) {
+		if (ld->s->key_line[i] && !continuation) {
 			report(ld, ld->ini.line, "[%s] %s: duplicate key (first on line %d)", section,
-			       key, ld->seen_line[i]);
+			       key, ld->s->key_line[i]);
 			return 1;
 		}
 		const char *why = store(ld, r, value, continuation);
 		if (why)
 			report(ld, ld->ini.line, "[%s] %s: %s", section, key, why);
-		ld->seen[i] = 1;
 		if (!continuation)
-			ld->seen_line[i] = ld->s->key_line[i] = ld->ini.line;
+			ld->s->key_line[i] = ld->ini.line;
 		ld->last_row = (int)i;
 		ld->last_line = ld->ini.line;
 		return 1;
@@ -274,13 +261,13 @@ static int row_index(const char *section, const char *key)
 
 static int seen(const struct loader *ld, const char *section, const char *key)
 {
-	return ld->seen[row_index(section, key)];
+	return ld->s->key_line[row_index(section, key)] != 0;
 }
 
 static int seen_section(const struct loader *ld, const char *section)
 {
 	for (size_t i = 0; i < N_ROWS; i++)
-		if (ld->seen[i] && !strcmp(key_rows[i].section, section))
+		if (ld->s->key_line[i] && !strcmp(key_rows[i].section, section))
 			return 1;
 	return 0;
 }
@@ -312,7 +299,7 @@ static void validate(struct loader *ld)
 			       required[i].key);
 	char base[SCN_NAME_MAX + 8];
 	if (seen(ld, "scenario", "name") && strcmp(s->name, file_base(ld->path, base, sizeof(base))))
-		report(ld, ld->seen_line[row_index("scenario", "name")],
+		report(ld, s->key_line[row_index("scenario", "name")],
 		       "[scenario] name '%s' must equal the file name '%s'", s->name, base);
 	/* No cert at all is a legal scenario (seed 000: "no certificate set"). */
 	if (s->cert[0] && !s->key[0] && s->fault != FAULT_CREDENTIAL_UNUSABLE)

@@ -79,8 +79,9 @@ struct scenario {
 	char expect_report[256];
 	struct scn_variant variants[SCN_MAX_VARIANTS];
 	int n_variants;
-	/* Line of each key of scenario_keys.h in the file (0: not set), so
-	 * checks after loading can still say file:line. */
+	/* Line of each key of scenario_keys.h in the file (0: not set): the
+	 * loader's duplicate and required-key checks, and checks after
+	 * loading, which can still say file:line. */
 	int key_line[SCN_KEYS_MAX];
 };
 

@@ -27,3 +27,13 @@ int textval_bool(const char *v, int *out)
 	}
 	return -1;
 }
+
+int textval_enum(const char *const *names, const char *v, int *out)
+{
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(names[i], v)) {
+			*out = i;
+			return 0;
+		}
+	return -1;
+}
