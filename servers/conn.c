@@ -928,7 +928,7 @@ static struct conn *adopt(struct server *srv, const struct conn_config *cfg,
 	event_init(&c->ev, ++srv->next_id, cfg->s->name, ops->channel);
 	c->ev.start_ms = loop_now_ms();
 	format_peer(fd, c->ev.peer, sizeof(c->ev.peer));
-	events_flush_open(); /* the supervisor knows it is open if this worker dies */
+	events_announce_open(&c->ev); /* the supervisor knows it is open if this worker dies */
 	c->deadline_ms = c->ev.start_ms + tf_limits.handshake_timeout_ms;
 	link_conn(srv, c);
 	c->want_events = EPOLLIN;
