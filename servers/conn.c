@@ -2,7 +2,6 @@
  * connection's configuration and includes no fault or TLS policy. */
 #include "conn.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
