@@ -298,7 +298,7 @@ int conn_io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 		if (did_swap && n > 0)
 			c->ev.alert_sent = swapped;
 		c->ev.bytes_out += (uint64_t)n;
-		if (n > 0 && buf[0] == 21) /* an alert record reached the wire */
+		if (n > 0 && buf[0] == REC_ALERT) /* an alert record reached the wire */
 			c->alert_tx_seen = 1;
 		return (int)n;
 	}
