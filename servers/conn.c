@@ -245,9 +245,10 @@ int conn_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	return (int)k;
 }
 
-/* wolfSSL hands over whole records: a plaintext fatal alert among them
- * goes through the on_alert hook, which may choose the code the wire
- * gets (seed 002: tlsctx.c). Returns 0 when it replaced one. */
+/* wolfSSL hands over whole records: each plaintext alert among them, of
+ * any level, goes through the on_alert hook, which may choose the code
+ * the wire gets (seed 002: tlsctx.c, fatal ones only). Returns 0 when it
+ * replaced one. */
 static int swap_alert(struct conn *c, WOLFSSL *ssl, uint8_t *buf, size_t n,
 		      struct alert_rec *sent)
 {
