@@ -2,7 +2,6 @@
  * connection's configuration and includes no fault or TLS policy. */
 #include "conn.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -246,9 +245,10 @@ int conn_io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	return (int)k;
 }
 
-/* wolfSSL hands over whole records: a plaintext fatal alert among them
- * goes through the on_alert hook, which may choose the code the wire
- * gets (seed 002: tlsctx.c). Returns 0 when it replaced one. */
+/* wolfSSL hands over whole records: each plaintext alert among them, of
+ * any level, goes through the on_alert hook, which may choose the code
+ * the wire gets (seed 002: tlsctx.c, fatal ones only). Returns 0 when it
+ * replaced one. */
 static int swap_alert(struct conn *c, WOLFSSL *ssl, uint8_t *buf, size_t n,
 		      struct alert_rec *sent)
 {
@@ -299,7 +299,7 @@ int conn_io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 		if (did_swap && n > 0)
 			c->ev.alert_sent = swapped;
 		c->ev.bytes_out += (uint64_t)n;
-		if (n > 0 && buf[0] == 21) /* an alert record reached the wire */
+		if (n > 0 && buf[0] == REC_ALERT) /* an alert record reached the wire */
 			c->alert_tx_seen = 1;
 		return (int)n;
 	}
@@ -928,7 +928,7 @@ static struct conn *adopt(struct server *srv, const struct conn_config *cfg,
 	event_init(&c->ev, ++srv->next_id, cfg->s->name, ops->channel);
 	c->ev.start_ms = loop_now_ms();
 	format_peer(fd, c->ev.peer, sizeof(c->ev.peer));
-	events_flush_open(); /* the supervisor knows it is open if this worker dies */
+	events_announce_open(&c->ev); /* the supervisor knows it is open if this worker dies */
 	c->deadline_ms = c->ev.start_ms + tf_limits.handshake_timeout_ms;
 	link_conn(srv, c);
 	c->want_events = EPOLLIN;

@@ -1,8 +1,8 @@
 /* conn — one TCP connection: its fd, its WOLFSSL*, its deadlines and its
  * event. struct conn is opaque (conn.c): front-ends (https.c, ftp_*.c)
  * and the hooks of faults.c and tlsctx.c use it only through the calls
- * below; all socket reads and writes are in conn.c and its wolfSSL I/O
- * callbacks.
+ * below; all reads and writes of a connection's socket are in conn.c and
+ * its wolfSSL I/O callbacks (once it is closed, linger.c may drain it).
  *
  * A connection runs under the configuration of the listener that
  * accepted it (struct conn_config), built whole from its scenario at

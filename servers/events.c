@@ -20,11 +20,8 @@ static uint64_t n_written;
 static uint64_t n_lost;	 /* since the sink last failed */
 static int sink_failing; /* stderr has said so; quiet until it recovers */
 
-/* Worker side: the supervisor's socket, and the connection not yet
- * announced (see events_flush_open). The pointer is safe: a connection's
- * event is written (events_write) before its memory is freed (conn.h). */
+/* Worker side: the supervisor's socket. */
 static int chan_fd = -1;
-static const struct event *pending_open;
 
 static void chan_send(const struct evmsg *m, const char *line, size_t n)
 {
@@ -54,25 +51,19 @@ static void fill_msg(struct evmsg *m, uint32_t type, const struct event *e)
 void events_use_channel(int fd)
 {
 	chan_fd = fd;
-	pending_open = NULL;
 }
 
-void events_flush_open(void)
+void events_announce_open(const struct event *e)
 {
-	if (!pending_open)
+	if (chan_fd < 0)
 		return;
 	struct evmsg m;
-	fill_msg(&m, EVMSG_OPEN, pending_open);
-	pending_open = NULL;
+	fill_msg(&m, EVMSG_OPEN, e);
 	chan_send(&m, NULL, 0);
 }
 
 void event_init(struct event *e, uint64_t id, const char *scenario, const char *channel)
 {
-	if (chan_fd >= 0) {
-		events_flush_open();
-		pending_open = e;
-	}
 	memset(e, 0, sizeof(*e));
 	e->id = id;
 	e->scenario = scenario;
@@ -324,10 +315,6 @@ void events_write(const struct event *e)
 			     (unsigned long long)e->id, e->scenario);
 	}
 	if (chan_fd >= 0) {
-		if (pending_open == e)
-			pending_open = NULL; /* written before announced: no need */
-		else
-			events_flush_open();
 		struct evmsg m;
 		fill_msg(&m, EVMSG_EVENT, e);
 		chan_send(&m, line, (size_t)n);

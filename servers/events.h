@@ -75,12 +75,9 @@ uint64_t events_written(void);
  * announces each connection when it opens (EVMSG_OPEN), so that when a
  * worker dies the supervisor knows which connections it had in flight. */
 void events_use_channel(int fd);
-/* Announce the connection whose event was initialised last, if it has not
- * been written yet. event_init() cannot send it at once: the connection's
- * peer is filled in just after it; so the open goes out at the next
- * event_init(), events_write() or loop iteration (server.c), whichever is
- * first; a connection whose event is written first needs no announcement. */
-void events_flush_open(void);
+/* Announce a connection whose event is initialised and its peer filled in
+ * (EVMSG_OPEN); nothing when this process is not a worker. */
+void events_announce_open(const struct event *e);
 
 enum { EVMSG_OPEN = 1, EVMSG_EVENT = 2 };
 struct evmsg {

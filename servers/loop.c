@@ -169,8 +169,6 @@ int loop_run(struct loop *l)
 {
 	int64_t next_sweep = loop_now_ms() + SWEEP_INTERVAL_MS;
 	for (;;) {
-		if (l->after_round)
-			l->after_round();
 		int64_t now = loop_now_ms();
 		int sig = loop_round(l, next_sweep > now ? (int)(next_sweep - now) : 0);
 		if (sig > 0)

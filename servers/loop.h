@@ -33,7 +33,6 @@ struct loop {
 	int epfd;
 	int sigfd;
 	void (*sweep)(void *arg, int64_t now_ms);
-	void (*after_round)(void); /* called between two rounds of loop_run */
 	void *sweep_arg;
 	struct loop_handler *again;   /* to call in the next round */
 	struct loop_handler *retired; /* to free once the batch is done */

@@ -130,9 +130,6 @@ int server_worker(struct listener *lis, uint64_t first_id)
 	}
 	srv.loop.sweep = conn_sweep;
 	srv.loop.sweep_arg = &srv;
-	/* Between two batches of the loop: announce a connection opened in
-	 * the last one (events.h). */
-	srv.loop.after_round = events_flush_open;
 	srv.next_id = first_id;
 	srv.lis[srv.n_lis++] = lis;
 	lis->srv = &srv;
@@ -148,7 +145,6 @@ int server_worker(struct listener *lis, uint64_t first_id)
 	conn_close_all(&srv, sig ? "server shutting down" : "server stopped");
 	status = 0;
 out:
-	events_flush_open();
 	loop_free(&srv.loop);
 	return status;
 }

@@ -275,10 +275,13 @@ int sniff_is_hello_retry(const uint8_t *p, size_t n)
 		0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
 		0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 	};
-	/* handshake type and length (4), legacy_version (2), then the random */
+	/* record header (5), handshake type and length (4), legacy_version
+	 * (2), then the random: all in the buffer, so the header is decoded */
+	if (n < 5 + 4 + 2 + 32)
+		return 0;
 	struct tls_record r;
-	return n >= 5 + 4 + 2 + 32 && sniff_record(p, n, &r) != SNIFF_BAD &&
-	       r.type == REC_HANDSHAKE && r.body[0] == 2 && memcmp(r.body + 6, hrr_random, 32) == 0;
+	sniff_record(p, n, &r);
+	return r.type == REC_HANDSHAKE && r.body[0] == 2 && memcmp(r.body + 6, hrr_random, 32) == 0;
 }
 
 const char *sniff_alert_name(int code)

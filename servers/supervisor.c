@@ -264,6 +264,26 @@ static void how_it_ended(int status, char *buf, size_t cap, const char **signame
 	}
 }
 
+/* A fixture_error event up to its "fixture_error" object, left open: the
+ * caller adds the cause, closes both objects and writes the line. */
+static void open_fixture_error(struct json *j, uint64_t id, const char *scenario,
+			       const char *channel, const char *peer, int64_t duration_ms,
+			       const char *err)
+{
+	static char buf[EVENT_LINE_MAX + 1];
+	json_init(j, buf, EVENT_LINE_MAX);
+	json_obj_open(j);
+	json_kint(j, "id", (long long)id);
+	json_kstr(j, "scenario", scenario);
+	json_kstr(j, "channel", channel);
+	json_kstr(j, "peer", peer);
+	json_kint(j, "duration_ms", duration_ms);
+	json_kstr(j, "closed_by", "server");
+	json_kstr(j, "error", err);
+	json_key(j, "fixture_error");
+	json_obj_open(j);
+}
+
 static void put_cause(struct json *j, const char *kind, pid_t pid, const char *signame, int code)
 {
 	json_kstr(j, "kind", kind);
@@ -309,26 +329,15 @@ static void on_worker_exit(int idx, int status)
 	int code;
 	how_it_ended(status, how, sizeof(how), &signame, &code);
 	int64_t now = loop_now_ms();
-	static char buf[EVENT_LINE_MAX + 1];
+	char err[256];
+	snprintf(err, sizeof(err), "fixture error: the worker serving %s (pid %d) %s", name, (int)pid,
+		 how);
 	struct json j;
 	for (size_t i = 0; i < sl->fl_n; i++) {
 		const struct inflight *f = &sl->fl[i];
 		if (!f->live)
 			continue;
-		json_init(&j, buf, EVENT_LINE_MAX);
-		json_obj_open(&j);
-		json_kint(&j, "id", (long long)f->id);
-		json_kstr(&j, "scenario", name);
-		json_kstr(&j, "channel", f->channel);
-		json_kstr(&j, "peer", f->peer);
-		json_kint(&j, "duration_ms", now - f->start_ms);
-		json_kstr(&j, "closed_by", "server");
-		char err[256];
-		snprintf(err, sizeof(err), "fixture error: the worker serving %s (pid %d) %s", name,
-			 (int)pid, how);
-		json_kstr(&j, "error", err);
-		json_key(&j, "fixture_error");
-		json_obj_open(&j);
+		open_fixture_error(&j, f->id, name, f->channel, f->peer, now - f->start_ms, err);
 		put_cause(&j, "connection", pid, signame, code);
 		json_obj_close(&j);
 		json_obj_close(&j);
@@ -353,20 +362,7 @@ static void on_worker_exit(int idx, int status)
 		snprintf(restart, sizeof(restart), "restarted as pid %d", (int)sl->pid);
 	if (!stopping && !sl->pid)
 		sl->restart_at = at > now ? at : now + 1000;
-	json_init(&j, buf, EVENT_LINE_MAX);
-	json_obj_open(&j);
-	json_kint(&j, "id", (long long)++own_ids);
-	json_kstr(&j, "scenario", name);
-	json_kstr(&j, "channel", "worker");
-	json_kstr(&j, "peer", NULL);
-	json_kint(&j, "duration_ms", now - started);
-	json_kstr(&j, "closed_by", "server");
-	char err[256];
-	snprintf(err, sizeof(err), "fixture error: the worker serving %s (pid %d) %s", name, (int)pid,
-		 how);
-	json_kstr(&j, "error", err);
-	json_key(&j, "fixture_error");
-	json_obj_open(&j);
+	open_fixture_error(&j, ++own_ids, name, "worker", NULL, now - started, err);
 	put_cause(&j, "worker", pid, signame, code);
 	json_kint(&j, "connections", (long long)lost);
 	json_kstr(&j, "restart", restart);
