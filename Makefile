@@ -112,11 +112,13 @@ demo: deps
 # minutes to remake, checked by its .options stamp). build/wolfssl.src (the
 # unpacked source it was built from) and build/apt (the private apt lists
 # apt-get source read) go: scripts/build-wolfssl.sh makes both again when
-# the cache is stale. CLEAN_EXTRA: what mk/*.mk add.
+# the cache is stale. CLEAN_EXTRA: what mk/*.mk add. build/certgen.d and
+# build/.tlsfault-flavor are what the Makefile before its flag stamps left in a
+# tree it built; they go too, so an updated checkout cleans whole.
 clean:
 	rm -rf $(B)/obj $(B)/obj-san $(CERTGEN_OBJ) $(B)/tlsfault $(B)/certgen $(B)/certgen.d \
 		$(B)/certs $(B)/report $(B)/run $(B)/java $(B)/go $(B)/refcorpus $(B)/.flavor-* \
-		$(B)/wolfssl.src $(B)/apt $(CLEAN_EXTRA)
+		$(B)/.tlsfault-flavor $(B)/wolfssl.src $(B)/apt $(CLEAN_EXTRA)
 
 # Objects depend on the flags they were built with (DIR/.flags, rewritten at
 # parse time only when the flags differ), so a change of flags (mk/hardening.mk,
