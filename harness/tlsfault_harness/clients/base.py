@@ -36,6 +36,9 @@ class Fetch:
     host: str = "localhost"
     body: bool = False
 
+    def url(self, port):
+        return f"https://{self.host}:{port}{self.path}"
+
 
 @dataclass(frozen=True)
 class Handshake:
@@ -225,8 +228,7 @@ class Client:
     def program_args(t, profile, action, dash="--"):
         """The options the harness's HTTPS programs share: url, ca, profile,
         the scenario's client cert and key, body."""
-        out = [f"{dash}url", f"https://{action.host}:{t.port}{action.path}", f"{dash}ca", t.ca,
-               f"{dash}profile", profile]
+        out = [f"{dash}url", action.url(t.port), f"{dash}ca", t.ca, f"{dash}profile", profile]
         cert, key = t.client_cert_files
         if cert:
             out += [f"{dash}cert", cert, f"{dash}key", key]

@@ -58,7 +58,7 @@ class Java(Client):
         action = self.fetch(action)
         jc = self.built(build_java)
         argv = ["java", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", jc.classes, JAVA_MAIN,
-                "--url", f"https://{action.host}:{t.port}{action.path}",
+                "--url", action.url(t.port),
                 "--truststore", jc.truststore, "--truststore-password", P12_PASSWORD]
         if t.client_cert:
             argv += ["--keystore", t.certs / f"{t.client_cert}.p12",

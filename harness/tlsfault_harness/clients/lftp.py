@@ -38,8 +38,7 @@ class Lftp(Client):
             if cert:
                 sets += [f"set ssl:cert-file {cert}", f"set ssl:key-file {key}"]
             # get1, not cat: after a fatal error lftp's `cat` of a URL never exits
-            script = "; ".join(sets + [f"get1 -o {body} "
-                                       f"https://{action.host}:{t.port}{action.path}"])
+            script = "; ".join(sets + [f"get1 -o {body} {action.url(t.port)}"])
             return Command(["lftp", "-c", script], input="", env=env, timeout=self.TIMEOUT)
         tls = self.uses_tls(t, profile, tls)
         policy = P.ftp_policy(profile)
