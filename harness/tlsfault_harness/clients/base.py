@@ -129,6 +129,12 @@ def ftp_step(action, client, ls, put, get):
     raise NotApplicable(f"{client}: no FTP action {action}")
 
 
+def ftp_actions(action):
+    """The FTP actions of one session: a sequence as given, else the one
+    action (default: a listing of /)."""
+    return action if isinstance(action, (tuple, list)) else [action or FtpList()]
+
+
 def kind(protocol):
     """Profiles are per kind of protocol: https, or ftps (either mode)."""
     return "ftps" if protocol in FTPS else protocol
