@@ -3,7 +3,7 @@ output alone: the client witness's claim must pass, with grades.toml, for
 the truth the reference server was configured with (the fixture's
 `failure` and `server` facts); a client accepting what it should refuse is
 right only where exceptions.toml records that deviation."""
-from .capture import parse_header
+from .capture import REF, parse_header
 from .classify import claim_class, witness
 from .verdict import combine, known_deviation
 
@@ -52,7 +52,6 @@ def main(argv=None):
     import json
     import sys
     from ..paths import BUILD
-    from ..refcorpus import REF
     argv = sys.argv[1:] if argv is None else argv
     path = argv[0] if argv else BUILD / "report" / "matrix.json"
     cov = coverage(json.loads(open(path).read())["cells"], REF)
