@@ -35,9 +35,9 @@ def coverage(cells, ref_dir):
         out[c["client"]]["pairs"].add(c["expected"])
     results = {}
     for p in sorted(Path(ref_dir).glob("*/*.txt")):
-        fields, _ = parse_header(p.read_text())
-        key = (p.parent.name, fields["failure"])
-        results.setdefault(key, []).append(judge_ref(p.parent.name, p.read_text())[0])
+        text = p.read_text()
+        key = (p.parent.name, parse_header(text)[0]["failure"])
+        results.setdefault(key, []).append(judge_ref(p.parent.name, text)[0])
     for client, d in out.items():
         for cls in d["pairs"]:
             if (client, cls) in results:
