@@ -84,6 +84,12 @@ class Outcome:
     details: dict
     result: process.Result
 
+    @classmethod
+    def no_result(cls, result):
+        """What a JSON-reporting program (harness/clients/) that printed no
+        result line reported."""
+        return cls(False, "", f"no result line (rc {result.rc})", None, {}, result)
+
     def __str__(self):
         r = self.result
         return (f"{r.client}: ok={self.ok} alert={self.alert} message={self.message!r}\n"

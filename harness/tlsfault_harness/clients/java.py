@@ -68,7 +68,7 @@ class Java(Client):
     def outcome(self, r):
         d = r.data
         if not d:
-            return Outcome(False, "", f"no result line (rc {r.rc})", None, {}, r)
+            return Outcome.no_result(r)
         details = {"issuers": d.get("issuers"), "alias": d.get("alias")}
         if d["result"] == "ok":
             return Outcome(d["status"] == 200, d.get("body", ""), f"HTTP {d['status']}", None,

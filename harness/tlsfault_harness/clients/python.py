@@ -59,7 +59,7 @@ class Python(Client):
     def outcome(self, r):
         d = r.data
         if not d:
-            return Outcome(False, "", f"no result line (rc {r.rc})", None, {}, r)
+            return Outcome.no_result(r)
         if d["ok"]:
             ok, body = d["status"] == 200, d.get("body", "")
             return Outcome(ok, body, f"HTTP {d['status']}", None, {}, r)
