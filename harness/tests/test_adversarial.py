@@ -52,10 +52,6 @@ def tree_rss_kb(pid):
     return total
 
 
-def alive(s):
-    return s._proc is not None and s._proc.poll() is None
-
-
 def sha(data):
     return hashlib.sha256(data).hexdigest()
 
@@ -77,12 +73,6 @@ def tls_login(s, scenario=FTP):
     assert p.login()[0] == 230
     assert p.cmd("PBSZ 0")[0] == 200 and p.cmd("PROT P")[0] == 200
     return p
-
-
-def epsv_port(p):
-    code, lines = p.cmd("EPSV")
-    assert code == 229, lines
-    return int(re.search(r"\(\|\|\|(\d+)\|\)", lines[0]).group(1))
 
 
 def rst_close(sock):
@@ -126,7 +116,7 @@ def test_control_close_and_data_connect_in_one_batch(tmp_path, monkeypatch):
             except OSError:
                 pass  # the port may be gone already: that is fine too
             d.close()
-            assert alive(s), s.server_log()
+            assert s.alive(), s.server_log()
         still_serves(s)
         assert s.stop() == 0, s.server_log()
 
@@ -266,7 +256,7 @@ def test_rest_resumes_downloads_and_uploads(tmp_path, blob):
         assert p.reply()[0] == 226
         # A marker past the end is refused (RFC 3659 5.5), nothing sent.
         assert p.cmd("REST 2000000")[0] == 350
-        epsv_port(p)
+        p.epsv_port()
         assert p.cmd("RETR whole.bin")[0] == 554
         p.close()
         assert s.stop() == 0
@@ -281,7 +271,7 @@ def test_reset_and_oversized_uploads_leave_the_previous_file(tmp_path, blob):
         d = root(s)
         (d / "keep.bin").write_bytes(blob)
         p = plain_login(s)
-        data = socket.create_connection(("127.0.0.1", epsv_port(p)), timeout=10)
+        data = socket.create_connection(("127.0.0.1", p.epsv_port()), timeout=10)
         assert p.cmd("STOR keep.bin")[0] == 150
         data.sendall(os.urandom(300_000))
         time.sleep(0.2)  # the bytes are with the server, then the RST
@@ -289,7 +279,7 @@ def test_reset_and_oversized_uploads_leave_the_previous_file(tmp_path, blob):
         assert p.reply()[0] == 426
         assert sha((d / "keep.bin").read_bytes()) == sha(blob)
         # Over the size limit: 552 and the old file stays.
-        data = socket.create_connection(("127.0.0.1", epsv_port(p)), timeout=10)
+        data = socket.create_connection(("127.0.0.1", p.epsv_port()), timeout=10)
         assert p.cmd("STOR keep.bin")[0] == 150
         try:
             data.sendall(os.urandom(3 * 1024 * 1024))
@@ -310,8 +300,8 @@ def test_concurrent_uploads_to_one_name_never_interleave(tmp_path):
     with suite_for(tmp_path) as s:
         d = root(s)
         pa, pb = plain_login(s), plain_login(s)
-        da = socket.create_connection(("127.0.0.1", epsv_port(pa)), timeout=10)
-        db = socket.create_connection(("127.0.0.1", epsv_port(pb)), timeout=10)
+        da = socket.create_connection(("127.0.0.1", pa.epsv_port()), timeout=10)
+        db = socket.create_connection(("127.0.0.1", pb.epsv_port()), timeout=10)
         assert pa.cmd("STOR same.bin")[0] == 150
         assert pb.cmd("STOR same.bin")[0] == 150
         for off in range(0, 500_000, 50_000):
@@ -392,7 +382,7 @@ def test_data_quota_refuses_and_keeps_nothing(tmp_path):
     with suite_for(tmp_path, args=["--max-data-mb", "1"]) as s:
         p = plain_login(s)
         for name, code in (("one.bin", 226), ("two.bin", 552)):
-            data = socket.create_connection(("127.0.0.1", epsv_port(p)), timeout=10)
+            data = socket.create_connection(("127.0.0.1", p.epsv_port()), timeout=10)
             assert p.cmd(f"STOR {name}")[0] == 150
             try:
                 data.sendall(os.urandom(600_000))
@@ -402,7 +392,7 @@ def test_data_quota_refuses_and_keeps_nothing(tmp_path):
             assert p.reply()[0] == code
         assert sorted(os.listdir(root(s))) == ["one.bin"]
         (root(s) / "fill.bin").write_bytes(b"x" * 500_000)
-        epsv_port(p)
+        p.epsv_port()
         assert p.cmd("STOR three.bin")[0] == 552
         p.close()
         assert s.stop() == 0
@@ -421,7 +411,7 @@ def test_listing_of_15000_entries_is_complete(tmp_path):
             (d / n).touch()
         p = plain_login(s)
         for verb, pick in (("LIST", lambda l: l.split()[-1]), ("NLST", lambda l: l)):
-            data = socket.create_connection(("127.0.0.1", epsv_port(p)), timeout=10)
+            data = socket.create_connection(("127.0.0.1", p.epsv_port()), timeout=10)
             assert p.cmd(f"{verb} many")[0] == 150
             body = lu.read_all(data, 1 << 24)
             data.close()
@@ -487,7 +477,7 @@ def test_data_port_refuses_other_hosts_and_connections_without_tls(tmp_path):
     with suite_for(tmp_path) as s:
         (root(s) / "secret.txt").write_bytes(b"the session's file\n")
         p = plain_login(s)
-        port = epsv_port(p)
+        port = p.epsv_port()
         thief = socket.socket()
         thief.bind(("127.0.0.2", 0))
         thief.settimeout(5)
@@ -505,7 +495,7 @@ def test_data_port_refuses_other_hosts_and_connections_without_tls(tmp_path):
                            10), s.events(FTP)
         # PROT P: the squatter connects first and stays silent.
         p = tls_login(s)
-        port = epsv_port(p)
+        port = p.epsv_port()
         squatter = socket.create_connection(("127.0.0.1", port), timeout=10)
         time.sleep(0.2)
         data = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -532,7 +522,7 @@ def test_idle_timeout_governs_the_control_connection_during_a_transfer(tmp_path,
         big = blob * 24  # more than the socket buffers hold: the server stalls
         (root(s) / "big.bin").write_bytes(big)
         p = plain_login(s)
-        data = socket.create_connection(("127.0.0.1", epsv_port(p)), timeout=60)
+        data = socket.create_connection(("127.0.0.1", p.epsv_port()), timeout=60)
         assert p.cmd("RETR big.bin")[0] == 150
         time.sleep(32)
         got = lu.read_all(data, 1 << 26)
@@ -552,7 +542,7 @@ def test_appe_on_a_symlink_names_the_link(tmp_path):
         (d / "target").write_bytes(b"x")
         os.symlink("target", d / "link")
         p = plain_login(s)
-        epsv_port(p)
+        p.epsv_port()
         code, lines = p.cmd("APPE link")
         assert code == 553 and "symbolic links are not followed" in lines[0], lines
         p.close()
@@ -590,7 +580,7 @@ def test_reset_while_input_waits_for_a_transfer_is_noticed(tmp_path):
     with suite_for(tmp_path) as s:
         (root(s) / "f.bin").write_bytes(b"x" * 1000)
         p = plain_login(s)
-        epsv_port(p)
+        p.epsv_port()
         # RETR waits for a data connection that never comes; the NOOPs
         # queue behind it until the command buffer is full.
         p.send_raw(b"RETR f.bin\r\n" + b"NOOP\r\n" * 2000)

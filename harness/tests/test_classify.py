@@ -3,7 +3,7 @@ matrix cells (tests/classify/), and the tables' own sanity."""
 
 import pytest
 
-from tlsfault_harness.matrix.capture import FIXTURES, parse_fixture, parse_header
+from tlsfault_harness.matrix.capture import FIXTURES, REF, parse_fixture, parse_header
 from tlsfault_harness.matrix.classify import UNCLASSIFIED, classify, tables, witness
 from tlsfault_harness.matrix.verdict import combine, grade_rows
 from tlsfault_harness.clients import CLIENTS, vocabulary
@@ -84,7 +84,6 @@ def test_equivalences_are_per_client():
 # ---- the reference corpus: outputs captured against other servers ----------
 
 from tlsfault_harness.matrix.refcheck import judge_ref  # noqa: E402
-from tlsfault_harness.refcorpus import REF  # noqa: E402
 
 REF_FILES = sorted(REF.glob("*/*.txt"))
 

@@ -37,7 +37,6 @@ def ftplib(suite, scenario, profile="default", **kw):
     return ftp("ftplib", suite, scenario, profile, **kw)
 
 
-CLIENTS = {name: (lambda *a, _n=name, **kw: ftp(_n, *a, **kw)) for name in MODULES}
 SCENARIOS = ["ftps-valid", "ftps-self-signed", "ftps-private-ca", "ftps-no-cert",
              "ftps-auth-tls-refused", "ftps-legacy-ciphers", "ftps-tls-required",
              "ftps-implicit-valid", "ftps-implicit-self-signed", "ftps-data-reuse-required"]
@@ -210,7 +209,7 @@ def assert_events(evs, scenario, client, profile, cls):
         assert f["commands"][-1]["replies"] == [150, 522], f
 
 
-MATRIX = [(s, c, p) for s in SCENARIOS for c in CLIENTS for p in PROFILES]
+MATRIX = [(s, c, p) for s in SCENARIOS for c in MODULES for p in PROFILES]
 
 
 @pytest.mark.parametrize("scenario,client,profile", MATRIX,
@@ -220,18 +219,18 @@ def test_matrix(suite, scenario, client, profile):
     m = suite.mark(scenario)
     # tls=True: a TLS client on every scenario, ftps-tls-required's too
     # (its scenario's own client is the plaintext one tested below)
-    r = CLIENTS[client](suite, scenario, profile, tls=True)
+    r = ftp(client, suite, scenario, profile, tls=True)
     assert r.insecure == (profile == "verify-none"), r
     assert_report(r, client, cls)
     assert_events(session_events(suite, scenario, m), scenario, client, profile, cls)
 
 
 # ---- TLS required: clients that do not use TLS -----------------------------
-@pytest.mark.parametrize("client", list(CLIENTS))
+@pytest.mark.parametrize("client", list(MODULES))
 def test_tls_required_plaintext(suite, client):
     sc = "ftps-tls-required"
     m = suite.mark(sc)
-    r = CLIENTS[client](suite, sc, tls=False)
+    r = ftp(client, suite, sc, tls=False)
     assert_report(r, client, "tls-required")
     ctl = control_of(session_events(suite, sc, m))
     f = ctl["ftp"]

@@ -15,21 +15,12 @@ import signal
 import ssl
 
 from tlsfault_harness import load_util as lu
-from tlsfault_harness import paths
 from tlsfault_harness.clients import Target
-from tlsfault_harness.suite import Suite
+from test_limits import make_suite
 
 VICTIM = "https-self-signed"
 OTHERS = ["https-valid", "ftps-valid"]
 BIG = 24 * 1024 * 1024  # more than loopback socket buffers hold: the RETR is in flight
-
-
-def scenario_dir(tmp_path, names):
-    d = tmp_path / "scenarios"
-    d.mkdir(exist_ok=True)
-    for name in names:
-        (d / f"{name}.ini").write_bytes((paths.SCENARIOS / f"{name}.ini").read_bytes())
-    return d
 
 
 def ppid(pid):
@@ -77,7 +68,7 @@ def test_sigsegv_in_one_worker_leaves_the_others_serving(tmp_path, monkeypatch):
     root = tmp_path / "data" / "ftps-valid"
     root.mkdir(parents=True)
     (root / "big.bin").write_bytes(data)
-    with Suite(scenarios=names, workdir=tmp_path, scenario_dir=scenario_dir(tmp_path, names)) as s:
+    with make_suite(tmp_path, names) as s:
         pids = {n: s.worker_pid(n) for n in names}
         assert len(set(pids.values())) == len(names) and s.pid not in pids.values()
         # In flight on the other scenarios: an FTPS download, half read, and
@@ -165,7 +156,7 @@ def test_restarts_are_rate_bounded_and_sigterm_still_stops_cleanly(tmp_path):
     """Five starts per 10 s at most: the first start and four restarts go
     at once, the fifth death waits; SIGTERM then stops without starting it."""
     names = ["https-valid"]
-    with Suite(scenarios=names, workdir=tmp_path, scenario_dir=scenario_dir(tmp_path, names)) as s:
+    with make_suite(tmp_path, names) as s:
         for _ in range(4):
             pid = kill_worker(s, "https-valid", signal.SIGKILL)
             wait_restart(s, "https-valid", pid)
@@ -191,7 +182,7 @@ def test_events_pipe_whose_reader_left_is_said_once_and_serving_goes_on(tmp_path
     once, every connection is still served, and when a reader is back the
     events flow again and stderr says how many were lost."""
     names = ["https-valid"]
-    s = Suite(scenarios=names, workdir=tmp_path, scenario_dir=scenario_dir(tmp_path, names))
+    s = make_suite(tmp_path, names)
     os.mkfifo(s.events_path)
     reader = os.open(s.events_path, os.O_RDONLY | os.O_NONBLOCK)  # before the server's open
     s.start()

@@ -1,10 +1,11 @@
 """Wire faults (servers/faults.c rows that act after the handshake), checked
 from both sides: what the client reports AND what the server's event says
-went on the wire for that connection. The clients run with argv of their
-own: the test needs curl's raw bytes (-i --raw -o), not a status code."""
+went on the wire for that connection. curl's truncation test runs it with
+argv of its own: it needs curl's raw bytes (-i --raw -o), not the status
+code the curl module asks for."""
 import re
 
-from tlsfault_harness.clients import run
+from tlsfault_harness.clients import run, run_client
 
 CUT = 128  # faults.c TRUNCATE_AFTER: response bytes the server lets through
 CUT_ERROR = re.compile(r"fault: response cut after 128 of (\d+) bytes, without close_notify")
@@ -48,10 +49,7 @@ def test_truncated_response_curl(suite, tmp_path):
 def test_truncated_response_s_client(suite):
     """s_client sees the cut as TLS truncation: EOF without close_notify."""
     m = suite.mark(SCENARIO)
-    r = run(["openssl", "s_client", "-connect", f"127.0.0.1:{suite.port(SCENARIO)}",
-             "-servername", "localhost", "-verify_hostname", "localhost",
-             "-CAfile", suite.certs / "ca.pem", "-verify_return_error", "-ign_eof"],
-            input="GET / HTTP/1.0\r\nHost: localhost\r\n\r\n", timeout=20)
+    r = run_client(suite, "openssl", SCENARIO)  # a GET of /, then reading to EOF
     cut_event(suite, m)
     assert "HTTP/1.1 200 OK" in r.out, r.text
     assert "unexpected eof while reading" in r.err, r.text
@@ -61,7 +59,7 @@ def test_valid_server_ends_with_close_notify(suite):
     """The control: the same answer uncut ends with the server's close_notify,
     so the None above is the fault's doing, not the event's blind spot."""
     m = suite.mark("https-valid")
-    r = curl(suite, "https-valid", "-o", "/dev/null", "-w", "%{http_code}")
+    r = run_client(suite, "curl", "https-valid")
     assert (r.rc, r.out) == (0, "200"), r
     ev = suite.event_after("https-valid", m)
     assert ev["app"]["http_status"] == 200 and ev["error"] is None, ev

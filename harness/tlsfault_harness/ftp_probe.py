@@ -56,13 +56,16 @@ class ControlProbe:
         assert self.cmd(f"USER {user or self.target.user}")[0] == 331
         return self.cmd(f"PASS {password or self.target.password}")
 
+    def epsv_port(self):
+        """EPSV: the passive data port the server opened (RFC 2428)."""
+        code, lines = self.cmd("EPSV")
+        assert code == 229, lines
+        return int(re.search(r"\(\|\|\|(\d+)\|\)", lines[0]).group(1))
+
     def pasv_data(self, prot_p=True):
         """Open the passive data connection (EPSV); TLS-wrapped under PROT P,
         resuming the control session as curl and lftp do."""
-        code, lines = self.cmd("EPSV")
-        assert code == 229, lines
-        port = int(re.search(r"\(\|\|\|(\d+)\|\)", lines[0]).group(1))
-        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s = socket.create_connection(("127.0.0.1", self.epsv_port()), timeout=10)
         if prot_p:
             s = self.ctx.wrap_socket(s, server_hostname="localhost", session=self.sock.session)
         return s

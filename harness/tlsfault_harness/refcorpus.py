@@ -24,9 +24,8 @@ import time
 from dataclasses import dataclass
 
 from .clients import CLIENTS, NotApplicable, Target, scenario_infos
+from .matrix.capture import REF
 from .paths import BUILD, CERTS, ROOT
-
-REF = ROOT / "tests" / "classify-ref"
 START_TIMEOUT = 10.0
 MAX_OUTPUT = 64000
 

@@ -36,6 +36,9 @@ class Fetch:
     host: str = "localhost"
     body: bool = False
 
+    def url(self, port):
+        return f"https://{self.host}:{port}{self.path}"
+
 
 @dataclass(frozen=True)
 class Handshake:
@@ -81,6 +84,12 @@ class Outcome:
     details: dict
     result: process.Result
 
+    @classmethod
+    def no_result(cls, result):
+        """What a JSON-reporting program (harness/clients/) that printed no
+        result line reported."""
+        return cls(False, "", f"no result line (rc {result.rc})", None, {}, result)
+
     def __str__(self):
         r = self.result
         return (f"{r.client}: ok={self.ok} alert={self.alert} message={self.message!r}\n"
@@ -124,6 +133,12 @@ def ftp_step(action, client, ls, put, get):
     if isinstance(action, FtpGet):
         return get(action.remote, action.local)
     raise NotApplicable(f"{client}: no FTP action {action}")
+
+
+def ftp_actions(action):
+    """The FTP actions of one session: a sequence as given, else the one
+    action (default: a listing of /)."""
+    return action if isinstance(action, (tuple, list)) else [action or FtpList()]
 
 
 def kind(protocol):
@@ -225,8 +240,7 @@ class Client:
     def program_args(t, profile, action, dash="--"):
         """The options the harness's HTTPS programs share: url, ca, profile,
         the scenario's client cert and key, body."""
-        out = [f"{dash}url", f"https://{action.host}:{t.port}{action.path}", f"{dash}ca", t.ca,
-               f"{dash}profile", profile]
+        out = [f"{dash}url", action.url(t.port), f"{dash}ca", t.ca, f"{dash}profile", profile]
         cert, key = t.client_cert_files
         if cert:
             out += [f"{dash}cert", cert, f"{dash}key", key]

@@ -59,8 +59,7 @@ class Chromium(Client):
         flags = FLAGS + [f"--user-data-dir={profile_dir}"]
         if profile == "verify-none":
             flags.append("--ignore-certificate-errors")
-        return Command(["/usr/bin/python3", CDP_DRIVER,
-                        f"https://{action.host}:{t.port}{action.path}", png, *flags],
+        return Command(["/usr/bin/python3", CDP_DRIVER, action.url(t.port), png, *flags],
                        env={"HOME": str(self._home(t, workdir))}, timeout=60)
 
     def run(self, t, profile="default", action=None, workdir=None, **opts):

@@ -30,7 +30,7 @@ class Curl(Client):
         cert, key = t.client_cert_files
         if cert:
             argv += ["--cert", cert, "--key", key]
-        argv += [*extra, f"https://{action.host}:{t.port}{action.path}"]
+        argv += [*extra, action.url(t.port)]
         return Command(argv, timeout=timeout or self.TIMEOUT)
 
     def _ftp(self, t, profile, action, tls, timeout, extra=()):

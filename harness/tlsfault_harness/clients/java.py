@@ -58,7 +58,7 @@ class Java(Client):
         action = self.fetch(action)
         jc = self.built(build_java)
         argv = ["java", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", jc.classes, JAVA_MAIN,
-                "--url", f"https://{action.host}:{t.port}{action.path}",
+                "--url", action.url(t.port),
                 "--truststore", jc.truststore, "--truststore-password", P12_PASSWORD]
         if t.client_cert:
             argv += ["--keystore", t.certs / f"{t.client_cert}.p12",
@@ -68,7 +68,7 @@ class Java(Client):
     def outcome(self, r):
         d = r.data
         if not d:
-            return Outcome(False, "", f"no result line (rc {r.rc})", None, {}, r)
+            return Outcome.no_result(r)
         details = {"issuers": d.get("issuers"), "alias": d.get("alias")}
         if d["result"] == "ok":
             return Outcome(d["status"] == 200, d.get("body", ""), f"HTTP {d['status']}", None,

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from . import profiles as P
-from .base import Client, Command, FtpList, ftp_step
+from .base import Client, Command, ftp_actions, ftp_step
 
 SETS = ["set cmd:fail-exit yes", "set net:max-retries 1", "set net:timeout 8",
         "set net:reconnect-interval-base 1"]
@@ -38,8 +38,7 @@ class Lftp(Client):
             if cert:
                 sets += [f"set ssl:cert-file {cert}", f"set ssl:key-file {key}"]
             # get1, not cat: after a fatal error lftp's `cat` of a URL never exits
-            script = "; ".join(sets + [f"get1 -o {body} "
-                                       f"https://{action.host}:{t.port}{action.path}"])
+            script = "; ".join(sets + [f"get1 -o {body} {action.url(t.port)}"])
             return Command(["lftp", "-c", script], input="", env=env, timeout=self.TIMEOUT)
         tls = self.uses_tls(t, profile, tls)
         policy = P.ftp_policy(profile)
@@ -52,11 +51,10 @@ class Lftp(Client):
             sets.append(f"set ssl:priority \"{P.gnutls_priority(policy)}\"")
         if policy == "verify-none":
             sets.append("set ssl:verify-certificate no")
-        actions = action if isinstance(action, (tuple, list)) else [action or FtpList()]
         scheme = "ftps" if t.implicit and tls else "ftp"
         script = "; ".join(sets + [f"open -u {t.user},{t.password} "
                                    f"{scheme}://localhost:{t.port}"]
-                           + [ftp_command(a) for a in actions])
+                           + [ftp_command(a) for a in ftp_actions(action)])
         return Command(["lftp", "-c", script], env=env, timeout=timeout or self.TIMEOUT)
 
     def run(self, t, profile="default", action=None, workdir=None, **opts):

@@ -28,7 +28,7 @@ class Node(Client):
     def outcome(self, r):
         d = r.data
         if not d:
-            return Outcome(False, "", f"no result line (rc {r.rc})", None, {}, r)
+            return Outcome.no_result(r)
         if d["ok"]:
             return Outcome(d["status"] == 200, d.get("body", ""), f"HTTP {d['status']}", None,
                            {}, r)

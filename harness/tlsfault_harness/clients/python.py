@@ -3,7 +3,7 @@ FTPS with ftplib.FTP_TLS, an implicit subclass or plain ftplib.FTP
 (clients/ftplib_client.py). Both print one JSON line (Result.data)."""
 from .. import paths
 from . import profiles as P
-from .base import Client, Command, FtpList, NotApplicable, Outcome, ftp_step
+from .base import Client, Command, NotApplicable, Outcome, ftp_actions, ftp_step
 from .openssl import openssl_alert_name
 
 PYTHON = "/usr/bin/python3"
@@ -42,7 +42,6 @@ class Python(Client):
     def _ftp(self, t, profile, action, tls, timeout):
         """action: one action, or a sequence run in one session."""
         policy = P.ftp_policy(profile)
-        actions = action if isinstance(action, (tuple, list)) else [action or FtpList()]
         mode = ("implicit" if t.implicit else "explicit") if tls else "plain"
         argv = [PYTHON, FTPLIB_CLIENT, "--host", "localhost", "--port", t.port, "--mode", mode,
                 "--cafile", t.ca, "--user", t.user, "--password", t.password,
@@ -54,13 +53,13 @@ class Python(Client):
             argv += ["--ciphers", ciphers]
         if policy == "verify-none":
             argv += ["--verify-none"]
-        argv += [ftplib_action(a) for a in actions]
+        argv += [ftplib_action(a) for a in ftp_actions(action)]
         return Command(argv, env=P.openssl_env(policy), timeout=timeout)
 
     def outcome(self, r):
         d = r.data
         if not d:
-            return Outcome(False, "", f"no result line (rc {r.rc})", None, {}, r)
+            return Outcome.no_result(r)
         if d["ok"]:
             ok, body = d["status"] == 200, d.get("body", "")
             return Outcome(ok, body, f"HTTP {d['status']}", None, {}, r)

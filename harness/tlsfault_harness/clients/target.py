@@ -13,7 +13,9 @@ from .. import paths
 FTPS = ("ftps-explicit", "ftps-implicit")
 
 
-def _list_json(scenario_dir=paths.SCENARIOS):
+@lru_cache(maxsize=4)
+def _list_json(scenario_dir):
+    """`tlsfault list --json` of a scenario directory, run once per process."""
     out = subprocess.run([paths.SERVER, "list", "--json", "--scenarios", scenario_dir],
                          cwd=paths.ROOT, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
@@ -30,8 +32,8 @@ def scenario_infos(scenario_dir=paths.SCENARIOS):
 
 
 def vocabulary():
-    """The failure classes, from the server's own table."""
-    return _list_json()["classes"]
+    """The failure classes, from the server's own table (a fresh copy)."""
+    return list(_list_json(str(paths.SCENARIOS))["classes"])
 
 
 @dataclass

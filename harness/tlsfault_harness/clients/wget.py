@@ -23,7 +23,7 @@ class Wget(Client):
         cert, key = t.client_cert_files
         if cert:
             argv += [f"--certificate={cert}", f"--private-key={key}"]
-        return Command(argv + [f"https://{action.host}:{t.port}{action.path}"],
+        return Command(argv + [action.url(t.port)],
                        timeout=self.TIMEOUT)
 
     def _ftp(self, t, profile, action, tls, workdir):

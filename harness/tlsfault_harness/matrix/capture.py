@@ -12,6 +12,7 @@ import sys
 from ..paths import ROOT
 
 FIXTURES = ROOT / "tests" / "classify"
+REF = ROOT / "tests" / "classify-ref"  # the reference corpus (refcorpus.py writes it)
 MAX_OUTPUT = 6000
 
 

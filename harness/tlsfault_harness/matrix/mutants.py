@@ -13,7 +13,7 @@ Every passing cell, "*" rows included, is also contradicted: each fact
 consistency.toml forbids for its class added, each it requires dropped;
 each of those mutants must turn it red too."""
 from . import witness
-from .verdict import PASSING, consistency, judge, known_problem, _wants
+from .verdict import PASSING, forbidden_required, judge, known_problem, _wants
 
 CLASSES_NEVER_EXPECTED = {"unclassified"}
 
@@ -60,14 +60,10 @@ def server_mutants(facts, wants):
 def contradictions(facts, expected, ftps):
     """(label, mutated facts): a fact consistency.toml forbids for the
     class added, or one it requires dropped."""
-    table = consistency()
-    rule = table["class"].get(expected, table["default"])
-    for fact in rule.get("forbid", []) + (rule.get("ftps_forbid", []) if ftps else []):
+    forbid, require = forbidden_required(expected, ftps)
+    for fact in forbid:
         if fact not in facts:
             yield f"added {fact}", facts | {fact}
-    require = rule.get("require", []) + (rule.get("ftps_require", []) if ftps else [])
-    if ftps and expected != "refused":
-        require = table["ftps_require_all"] + require
     for fact in require:
         if fact in facts:
             yield f"dropped {fact}", facts - {fact}

@@ -3,7 +3,7 @@ output alone: the client witness's claim must pass, with grades.toml, for
 the truth the reference server was configured with (the fixture's
 `failure` and `server` facts); a client accepting what it should refuse is
 right only where exceptions.toml records that deviation."""
-from .capture import parse_header
+from .capture import REF, parse_header
 from .classify import claim_class, witness
 from .verdict import combine, known_deviation
 
@@ -35,9 +35,9 @@ def coverage(cells, ref_dir):
         out[c["client"]]["pairs"].add(c["expected"])
     results = {}
     for p in sorted(Path(ref_dir).glob("*/*.txt")):
-        fields, _ = parse_header(p.read_text())
-        key = (p.parent.name, fields["failure"])
-        results.setdefault(key, []).append(judge_ref(p.parent.name, p.read_text())[0])
+        text = p.read_text()
+        key = (p.parent.name, parse_header(text)[0]["failure"])
+        results.setdefault(key, []).append(judge_ref(p.parent.name, text)[0])
     for client, d in out.items():
         for cls in d["pairs"]:
             if (client, cls) in results:
@@ -52,7 +52,6 @@ def main(argv=None):
     import json
     import sys
     from ..paths import BUILD
-    from ..refcorpus import REF
     argv = sys.argv[1:] if argv is None else argv
     path = argv[0] if argv else BUILD / "report" / "matrix.json"
     cov = coverage(json.loads(open(path).read())["cells"], REF)

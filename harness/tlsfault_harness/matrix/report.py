@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from .verdict import RED
+
 # Every grade (verdict.py), in the order reports count them.
 SYMBOL = {"exact": "exact", "equivalent": "equiv", "known": "known", "fail": "FAIL",
           "unclassified": "UNCLASS", "timeout": "TIMEOUT", "fixture-error": "FIXTURE",
@@ -15,7 +17,6 @@ SYMBOL = {"exact": "exact", "equivalent": "equiv", "known": "known", "fail": "FA
 COLOR = {"exact": "#2e7d32", "equivalent": "#558b2f", "known": "#ef8f00", "fail": "#c62828",
          "unclassified": "#ad1457", "timeout": "#b71c1c", "fixture-error": "#6a1b9a",
          "not-installed": "#757575", "not-applicable": "#bdbdbd"}
-RED = ("fail", "unclassified", "timeout")
 NOTED = RED + ("known", "fixture-error")
 
 

@@ -158,22 +158,38 @@ def _alerts(facts, prefix):
     return {f.partition(":")[2] for f in facts if f.startswith(prefix)}
 
 
+def consistency_rule(cls):
+    """consistency.toml's rule for a class (its own, else the default)."""
+    table = consistency()
+    return table["class"].get(cls, table["default"])
+
+
+def forbidden_required(cls, ftps):
+    """(facts the server's record must not have, facts it must have) for a
+    class: the rule's own, its ftps_ ones on FTPS, and ftps_require_all on
+    FTPS but for refused."""
+    rule = consistency_rule(cls)
+    forbid = rule.get("forbid", []) + (rule.get("ftps_forbid", []) if ftps else [])
+    require = rule.get("require", []) + (rule.get("ftps_require", []) if ftps else [])
+    if ftps and cls != "refused":
+        require = consistency()["ftps_require_all"] + require
+    return forbid, require
+
+
 def event_problems(cls, facts, info, family):
     """Where the server's facts disagree with the class the client reported
     (harness/consistency.toml)."""
     if cls in (UNCLASSIFIED, "timeout"):
         return []
     table = consistency()
-    rule = table["class"].get(cls, table["default"])
+    rule = consistency_rule(cls)
     msg = table["messages"]
     ftps = info["server"]["protocol"].startswith("ftps")
     if "no-connection" in facts and cls != "refused":
         return [msg["forbid"]["no-connection"]]
     p = []
-    for key, present in (("forbid", True), ("require", False)):
-        wanted = rule.get(key, []) + (rule.get(f"ftps_{key}", []) if ftps else [])
-        if key == "require" and ftps and cls != "refused":
-            wanted = table["ftps_require_all"] + wanted
+    forbid, require = forbidden_required(cls, ftps)
+    for key, wanted, present in (("forbid", forbid, True), ("require", require, False)):
         for fact in wanted:
             if (fact in facts) == present:
                 p.append(msg[key].get(fact, f"{key} {fact}"))
